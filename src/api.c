@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api.c - the DeleteOptedOutNumber call's body, and its answer -> outcome.
+ *
+ * The answer is classified in two steps.  First the awsJson1_0 error code
+ * is found: the X-Amzn-ErrorType header, else "__type", else "code" in the
+ * body's top-level object; the part after the last '#' (the namespace is
+ * dropped) and before the first ':' (a documentation URL some services
+ * append) is kept.  Then one table, api_codes[], maps the code to an
+ * outcome and a retry class.  The throttling and transient rows are the
+ * codes botocore's standard retry mode retries (retries/standard.py and
+ * data/_retry.json); the auth rows are the common AWS errors that mean the
+ * credentials, the signature or the clock are wrong, which is the system's
+ * fault and not the request's.  An answer without a known code falls back
+ * on its HTTP status: 429 throttles, 408 and 5xx are transient, any other
+ * status is final.  A 2xx whose body is not a JSON object is a broken
+ * answer and is retried as transient.
+ *
+ * Everything copied out of the answer ends up in the outcome JSON, so it
+ * must be valid UTF-8: a body that is not valid UTF-8 is not parsed at all,
+ * header values keep printable ASCII only, and long texts are cut on a
+ * character boundary.
+ *
+ * Pure: no I/O, no threads, no logging.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#define API_CODE_MAX 128     /* error codes are short identifiers */
+#define API_TOKEN_MAX 256    /* request ids */
+#define API_TEXT_MAX 1024    /* messages, reasons, resource ids */
+#define API_EXCERPT_MAX 200  /* raw body shown when there is no message */
+
+struct api_code {
+	const char *code;
+	enum outcome_kind outcome;
+	enum api_retry retry;
+};
+
+static const struct api_code api_codes[] = {
+	/* the operation's own errors */
+	{"ResourceNotFoundException", OUTCOME_NOT_FOUND, API_RETRY_NONE},
+	{"ConflictException", OUTCOME_CONFLICT, API_RETRY_NONE},
+	{"ValidationException", OUTCOME_REJECTED, API_RETRY_NONE},
+	{"AccessDeniedException", OUTCOME_DENIED, API_RETRY_NONE},
+
+	/* throttling (botocore ThrottledRetryableChecker) */
+	{"ThrottlingException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"Throttling", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"ThrottledException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"RequestThrottledException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"TooManyRequestsException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"ProvisionedThroughputExceededException", OUTCOME_FAILED,
+	 API_RETRY_THROTTLE},
+	{"TransactionInProgressException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"RequestLimitExceeded", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"BandwidthLimitExceeded", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"LimitExceededException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"RequestThrottled", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"SlowDown", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"PriorRequestNotComplete", OUTCOME_FAILED, API_RETRY_THROTTLE},
+	{"EC2ThrottledException", OUTCOME_FAILED, API_RETRY_THROTTLE},
+
+	/* transient server-side trouble */
+	{"InternalServerException", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"InternalFailure", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"InternalError", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"ServiceUnavailable", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"ServiceUnavailableException", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"RequestTimeout", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"RequestTimeoutException", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+	{"IDPCommunicationError", OUTCOME_FAILED, API_RETRY_TRANSIENT},
+
+	/* credentials, signature or clock rejected */
+	{"UnrecognizedClientException", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"InvalidSignatureException", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"SignatureDoesNotMatch", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"IncompleteSignature", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"IncompleteSignatureException", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"MissingAuthenticationToken", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"MissingAuthenticationTokenException", OUTCOME_FAILED,
+	 API_RETRY_AUTH},
+	{"InvalidClientTokenId", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"ExpiredToken", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"ExpiredTokenException", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"RequestExpired", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"RequestTimeTooSkewed", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"InvalidAccessKeyId", OUTCOME_FAILED, API_RETRY_AUTH},
+	{"AuthFailure", OUTCOME_FAILED, API_RETRY_AUTH},
+};
+
+static const struct api_code *api_code_find(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(api_codes) / sizeof(api_codes[0]); i++)
+		if (strcmp(api_codes[i].code, code) == 0)
+			return &api_codes[i];
+	return NULL;
+}
+
+/* Length of the well-formed UTF-8 sequence at @s (@n bytes available), or 0
+ * (overlong, surrogate, over U+10FFFF, stray or truncated). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0) {
+		need = 2;
+	} else if (c < 0xf0) {
+		need = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else {
+		need = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	}
+	if (n < need)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < need; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return need;
+}
+
+static int utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = utf8_seq_len(s + i, len - i);
+		if (n == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* Code point of the valid sequence at @s of @n bytes. */
+static unsigned long utf8_decode(const unsigned char *s, size_t n)
+{
+	unsigned long cp;
+	size_t i;
+
+	if (n == 1)
+		return s[0];
+	cp = s[0] & (0xffu >> (n + 1));
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	return cp;
+}
+
+/* Appends @n bytes, always keeping room for the NUL. */
+static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
+{
+	if (*at + n >= len)
+		return -ENOSPC;
+	memcpy(buf + *at, s, n);
+	*at += n;
+	return 0;
+}
+
+/*
+ * A JSON string as Python's json.dumps writes it (ensure_ascii): '"' and
+ * '\\' escaped, \b \f \n \r \t by name, other bytes outside ' '..'~' as
+ * \u00XX, and non-ASCII characters as \uXXXX (surrogate pairs above
+ * U+FFFF).  Validated inputs are plain ASCII, so none of this but the
+ * quotes happens in practice; a byte that is not UTF-8 becomes \ufffd.
+ */
+static int put_json_string(char *buf, size_t len, size_t *at, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, rest = strlen(s);
+	unsigned long cp;
+	char esc[16];
+	int ret, w;
+
+	ret = put(buf, len, at, "\"", 1);
+	while (!ret && rest) {
+		n = utf8_seq_len(p, rest);
+		cp = n ? utf8_decode(p, n) : 0xfffd;
+		if (n == 0)
+			n = 1;
+		switch (cp) {
+		case '"':
+			ret = put(buf, len, at, "\\\"", 2);
+			break;
+		case '\\':
+			ret = put(buf, len, at, "\\\\", 2);
+			break;
+		case '\b':
+			ret = put(buf, len, at, "\\b", 2);
+			break;
+		case '\f':
+			ret = put(buf, len, at, "\\f", 2);
+			break;
+		case '\n':
+			ret = put(buf, len, at, "\\n", 2);
+			break;
+		case '\r':
+			ret = put(buf, len, at, "\\r", 2);
+			break;
+		case '\t':
+			ret = put(buf, len, at, "\\t", 2);
+			break;
+		default:
+			if (cp >= 0x20 && cp <= 0x7e) {
+				ret = put(buf, len, at, (const char *)p, 1);
+				break;
+			}
+			if (cp > 0xffff) {
+				cp -= 0x10000;
+				w = snprintf(esc, sizeof(esc),
+					     "\\u%04lx\\u%04lx",
+					     0xd800 + (cp >> 10),
+					     0xdc00 + (cp & 0x3ff));
+			} else {
+				w = snprintf(esc, sizeof(esc), "\\u%04lx", cp);
+			}
+			ret = put(buf, len, at, esc, (size_t)w);
+			break;
+		}
+		p += n;
+		rest -= n;
+	}
+	if (!ret)
+		ret = put(buf, len, at, "\"", 1);
+	return ret;
+}
+
+int api_build_body(const char *list, const char *number, char *buf,
+		   size_t len)
+{
+	size_t at = 0;
+	int ret;
+
+	ret = put(buf, len, &at, "{\"OptOutListName\": ", 19);
+	if (ret)
+		goto out;
+	ret = put_json_string(buf, len, &at, list);
+	if (ret)
+		goto out;
+	ret = put(buf, len, &at, ", \"OptedOutNumber\": ", 20);
+	if (ret)
+		goto out;
+	ret = put_json_string(buf, len, &at, number);
+	if (ret)
+		goto out;
+	ret = put(buf, len, &at, "}", 1);
+	if (ret)
+		goto out;
+	if (at > (size_t)2147483647) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	buf[at] = '\0';
+	ret = (int)at;
+out:
+	return ret;
+}
+
+static int region_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+int api_region_from_list(const char *list, char *ret_region, size_t len)
+{
+	const char *field[5];
+	const char *p = list;
+	size_t n, rlen, i;
+
+	if (strncmp(list, "arn:", 4) != 0)
+		return -ENOENT;
+	/* arn : partition : service : region : account : resource */
+	for (n = 0; n < 5; n++) {
+		p = strchr(p, ':');
+		if (!p)
+			return -EINVAL;
+		field[n] = ++p;
+	}
+	/* a partition, and a list of this service */
+	if (field[1] - field[0] < 2 || strncmp(field[1], "sms-voice:", 10) != 0)
+		return -EINVAL;
+	/* field[2] is the region, up to the colon that starts field[3] */
+	rlen = (size_t)(field[3] - field[2]) - 1;
+	if (rlen == 0 || rlen >= len || rlen >= API_REGION_MAX)
+		return -EINVAL;
+	for (i = 0; i < rlen; i++)
+		if (!region_char(field[2][i]))
+			return -EINVAL;
+	/* becomes a host name label: no leading or trailing '-' */
+	if (field[2][0] == '-' || field[2][rlen - 1] == '-')
+		return -EINVAL;
+	memcpy(ret_region, field[2], rlen);
+	ret_region[rlen] = '\0';
+	return 0;
+}
+
+/* Copy of a header value keeping printable ASCII (others become '?'),
+ * without surrounding blanks, at most @max bytes; NULL for nothing left. */
+static int dup_token(const char *s, size_t len, size_t max, char **ret)
+{
+	char *copy;
+	size_t i;
+
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return -ENOENT;
+	if (len > max)
+		len = max;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	for (i = 0; i < len; i++)
+		copy[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	copy[len] = '\0';
+	*ret = copy;
+	return 0;
+}
+
+/* An awsJson1_0 error code stripped of its namespace ("...#") and of
+ * anything from the first ':' on.  -ENOENT when nothing is left. */
+static int dup_code(const char *raw, char **ret)
+{
+	const char *end, *start, *hash;
+
+	end = strchr(raw, ':');
+	if (!end)
+		end = raw + strlen(raw);
+	start = raw;
+	for (hash = raw; hash < end; hash++)
+		if (*hash == '#')
+			start = hash + 1;
+	return dup_token(start, (size_t)(end - start), API_CODE_MAX, ret);
+}
+
+/* Copy of a valid UTF-8 string cut to at most @max bytes on a character
+ * boundary. */
+static int dup_text(const char *s, size_t max, char **ret)
+{
+	size_t len = strlen(s);
+	char *copy;
+
+	if (len > max) {
+		len = max;
+		while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	*ret = copy;
+	return 0;
+}
+
+/* A top-level string member of @obj, or NULL. */
+static const char *member_string(const cJSON *obj, const char *name)
+{
+	const cJSON *item;
+
+	if (!obj)
+		return NULL;
+	item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!cJSON_IsString(item))
+		return NULL;
+	return item->valuestring;
+}
+
+/* Optional member copied into @ret (left NULL when absent). */
+static int take_text(const cJSON *obj, const char *name, char **ret)
+{
+	const char *s = member_string(obj, name);
+
+	if (!s)
+		return 0;
+	return dup_text(s, API_TEXT_MAX, ret);
+}
+
+/*
+ * A readable excerpt of a body that carries no message (an HTML error page
+ * from a proxy, a truncated answer): markup dropped when it looks like
+ * HTML, control characters and runs of blanks folded into one space,
+ * invalid UTF-8 shown as '?', at most API_EXCERPT_MAX bytes.  -ENOENT when
+ * nothing printable is left.
+ */
+static int body_excerpt(const char *body, size_t len, char **ret)
+{
+	const unsigned char *s = (const unsigned char *)body;
+	char out[API_EXCERPT_MAX + 4];
+	size_t i = 0, o = 0, n, gap;
+	int html = 0, in_tag = 0, space = 0, cut = 0;
+	char *copy;
+
+	while (i < len && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
+		i++;
+	html = i < len && s[i] == '<';
+	while (i < len) {
+		if (html && s[i] == '<') {
+			in_tag = 1;
+			space = 1;
+		}
+		if (in_tag) {
+			in_tag = s[i] != '>';
+			i++;
+			continue;
+		}
+		if (s[i] <= 0x20 || s[i] == 0x7f) {
+			space = 1;
+			i++;
+			continue;
+		}
+		n = utf8_seq_len(s + i, len - i);
+		gap = space && o ? 1 : 0;
+		if (o + gap + (n ? n : 1) > API_EXCERPT_MAX) {
+			cut = 1;
+			break;
+		}
+		if (gap)
+			out[o++] = ' ';
+		space = 0;
+		if (n) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			out[o++] = '?';
+			i++;
+		}
+	}
+	if (o == 0)
+		return -ENOENT;
+	if (cut) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	copy = malloc(o + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, out, o);
+	copy[o] = '\0';
+	*ret = copy;
+	return 0;
+}
+
+static int dup_printf(char **ret, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int dup_printf(char **ret, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	*ret = strdup(tmp);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The body as a JSON value when it is exactly one (valid UTF-8). */
+static cJSON *parse_body(const char *body, size_t len)
+{
+	const char *end = NULL;
+	cJSON *json;
+
+	if (!body || len == 0 ||
+	    !utf8_valid((const unsigned char *)body, len))
+		return NULL;
+	json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (!json)
+		return NULL;
+	while (end && end < body + len &&
+	       (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end != body + len) {
+		cJSON_Delete(json);
+		return NULL;
+	}
+	return json;
+}
+
+/* The code of an error answer, from the first source that names one. */
+static int error_code(const struct api_http *http, const cJSON *obj,
+		      char **ret)
+{
+	static const char *const members[] = {"__type", "code"};
+	const char *raw;
+	size_t i;
+	int r;
+
+	if (http->error_type) {
+		r = dup_code(http->error_type, ret);
+		if (r != -ENOENT)
+			return r;
+	}
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		raw = member_string(obj, members[i]);
+		if (!raw)
+			continue;
+		r = dup_code(raw, ret);
+		if (r != -ENOENT)
+			return r;
+	}
+	return -ENOENT;
+}
+
+/* Fills the failure side of @res from an error answer. */
+static int parse_error(const struct api_http *http, const cJSON *body,
+		       struct api_result *res)
+{
+	const cJSON *obj = cJSON_IsObject(body) ? body : NULL;
+	const struct api_code *row = NULL;
+	const char *msg;
+	long status = http->status;
+	int ret;
+
+	ret = error_code(http, obj, &res->error_code);
+	if (ret && ret != -ENOENT)
+		goto out;
+	if (res->error_code)
+		row = api_code_find(res->error_code);
+
+	res->outcome = OUTCOME_FAILED;
+	if (row) {
+		res->outcome = row->outcome;
+		res->retry = row->retry;
+	} else if (status == 429) {
+		res->retry = API_RETRY_THROTTLE;
+	} else if (status == 408 || (status >= 500 && status <= 599)) {
+		res->retry = API_RETRY_TRANSIENT;
+	} else {
+		res->retry = API_RETRY_NONE;
+	}
+	if (!res->error_code) {
+		if (status == 429)
+			ret = dup_printf(&res->error_code, "TooManyRequests");
+		else
+			ret = dup_printf(&res->error_code, "HTTP%ld", status);
+		if (ret)
+			goto out;
+	}
+
+	msg = member_string(obj, "message");
+	if (!msg)
+		msg = member_string(obj, "Message");
+	if (msg)
+		ret = dup_text(msg, API_TEXT_MAX, &res->error_message);
+	else
+		ret = body_excerpt(http->body, http->body ? http->body_len : 0,
+				   &res->error_message);
+	if (ret == -ENOENT)
+		ret = dup_printf(&res->error_message,
+				 "HTTP %ld without an error message", status);
+	if (ret)
+		goto out;
+
+	ret = take_text(obj, "Reason", &res->error_reason);
+	if (ret)
+		goto out;
+	ret = take_text(obj, "ResourceType", &res->error_resource_type);
+	if (ret)
+		goto out;
+	ret = take_text(obj, "ResourceId", &res->error_resource_id);
+out:
+	return ret;
+}
+
+int api_parse_response(const struct api_http *http, struct api_result *res)
+{
+	cJSON *body = NULL;
+	int ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->http_status = http->status;
+	if (http->request_id) {
+		ret = dup_token(http->request_id, strlen(http->request_id),
+				API_TOKEN_MAX, &res->aws_request_id);
+		if (ret == -ENOENT)
+			ret = 0;
+		if (ret)
+			goto out;
+	}
+
+	body = parse_body(http->body, http->body_len);
+
+	if (http->status >= 200 && http->status <= 299) {
+		if (cJSON_IsObject(body)) {
+			res->outcome = OUTCOME_DELETED;
+			res->retry = API_RETRY_NONE;
+			res->response = body;
+			body = NULL;
+			goto out;
+		}
+		/* a success we cannot read: ask again */
+		res->outcome = OUTCOME_FAILED;
+		res->retry = API_RETRY_TRANSIENT;
+		ret = dup_printf(&res->error_code, "InvalidResponse");
+		if (ret)
+			goto out;
+		ret = dup_printf(&res->error_message,
+				 "HTTP %ld with a body that is not a JSON "
+				 "object",
+				 http->status);
+		goto out;
+	}
+
+	ret = parse_error(http, body, res);
+out:
+	cJSON_Delete(body);
+	return ret;
+}
+
+int api_result_transport(struct api_result *res, const char *code,
+			 const char *message)
+{
+	int ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = OUTCOME_FAILED;
+	res->retry = API_RETRY_TRANSIENT;
+	res->error_code = strdup(code ? code : "TransportError");
+	if (!res->error_code) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (message) {
+		res->error_message = strdup(message);
+		if (!res->error_message)
+			ret = -ENOMEM;
+	}
+out:
+	return ret;
+}
+
+void api_result_done(struct api_result *res)
+{
+	if (!res)
+		return;
+	free(res->error_code);
+	free(res->error_message);
+	free(res->error_reason);
+	free(res->error_resource_type);
+	free(res->error_resource_id);
+	free(res->aws_request_id);
+	cJSON_Delete(res->response);
+	memset(res, 0, sizeof(*res));
+}

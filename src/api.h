@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api.h - the DeleteOptedOutNumber call's body, and its answer -> outcome.
+ *
+ * Classification is one table (api.c): an error code maps to an outcome and
+ * to a retry class.  Error codes follow awsJson1_0: the X-Amzn-ErrorType
+ * header if present, else "__type" (or "code") in the body's top-level
+ * object; anything up to a '#' and from a ':' on is stripped.
+ *
+ * Pure: no I/O, no threads, no logging.
+ */
+#ifndef OPTOUT_API_H
+#define OPTOUT_API_H
+
+#include <stddef.h>
+
+#include "outcome.h"
+
+#define API_TARGET "PinpointSMSVoiceV2.DeleteOptedOutNumber"
+#define API_CONTENT_TYPE "application/x-amz-json-1.0"
+#define API_SIGNING_NAME "sms-voice"
+
+/* Region names are short ("ap-southeast-2", "us-gov-west-1"). */
+#define API_REGION_MAX 32
+
+enum api_retry {
+	API_RETRY_NONE = 0, /* final answer: the outcome stands */
+	API_RETRY_THROTTLE, /* throttled: back off and retry */
+	API_RETRY_TRANSIENT, /* 5xx, InternalServerException, timeouts, resets */
+	API_RETRY_AUTH, /* credentials/signature/clock rejected: the system's
+			   fault, not the request's; retried with backoff */
+};
+
+/*
+ * Writes the request body exactly as botocore does for this operation:
+ *   {"OptOutListName": "<list>", "OptedOutNumber": "<number>"}
+ * (json.dumps default separators; both inputs already validated, so no
+ * escaping is needed, but '"' and '\\' are escaped anyway).  Returns the
+ * length written (without NUL) or -ENOSPC.
+ */
+int api_build_body(const char *list, const char *number, char *buf,
+		   size_t len);
+
+/*
+ * When @list is an ARN ("arn:<partition>:sms-voice:<region>:<account>:..."),
+ * writes its region to @ret_region and returns 0; -ENOENT when @list is a
+ * plain name; -EINVAL when it is an ARN without a usable region.
+ */
+int api_region_from_list(const char *list, char *ret_region, size_t len);
+
+/* What the transport received. */
+struct api_http {
+	long status; /* HTTP status */
+	const char *error_type;   /* X-Amzn-ErrorType header or NULL */
+	const char *request_id;   /* x-amzn-RequestId header or NULL */
+	const char *content_type; /* Content-Type header or NULL */
+	const char *body;
+	size_t body_len;
+};
+
+struct api_result {
+	enum outcome_kind outcome;
+	enum api_retry retry;
+	long http_status;
+	char *error_code; /* stripped code, NULL on success */
+	char *error_message;
+	char *error_reason; /* "Reason" member when given */
+	char *error_resource_type;
+	char *error_resource_id;
+	char *aws_request_id;
+	struct cJSON *response; /* on success: the response object (owned) */
+};
+
+/*
+ * Classifies an HTTP answer.  200 with a JSON object -> deleted.  Known
+ * error codes -> their row of the table; a 429 without code -> throttle;
+ * 5xx or a non-JSON (e.g. HTML 503) body -> transient; other 4xx without a
+ * known code -> failed, not retried.  Returns 0 or -ENOMEM; @res must be
+ * released with api_result_done() either way.
+ */
+int api_parse_response(const struct api_http *http, struct api_result *res);
+
+/*
+ * Fills @res for a transport failure (no HTTP answer): outcome failed,
+ * retry transient, code @code (e.g. "ConnectionError", "Timeout"),
+ * message @message.  Returns 0 or -ENOMEM.
+ */
+int api_result_transport(struct api_result *res, const char *code,
+			 const char *message);
+
+void api_result_done(struct api_result *res);
+
+#endif

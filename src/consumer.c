@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * consumer.c - the requests consumer.
+ *
+ * Auto-commit stays on but only commits what the main loop stored, which is
+ * never past a request without a delivered outcome.  The rebalance callback
+ * serves both protocols: COOPERATIVE uses incremental (un)assign, EAGER the
+ * whole assignment.
+ */
+#include "consumer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+struct consumer {
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	const struct config *cfg;
+	struct consumer_hooks hooks;
+	bool paused;
+};
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	log_msg(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason,
+		     void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	log_warning("requests consumer: %s: %s",
+		    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			 rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct consumer *c = opaque;
+	bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	rd_kafka_error_t *error = NULL;
+	rd_kafka_resp_err_t r = 0;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		log_info("assigned %d partition(s) (%s)", parts->cnt,
+			 coop ? "cooperative" : "eager");
+		if (coop)
+			error = rd_kafka_incremental_assign(rk, parts);
+		else
+			r = rd_kafka_assign(rk, parts);
+		if (!error && !r && c->paused)
+			rd_kafka_pause_partitions(rk, parts);
+		if (!error && !r)
+			c->hooks.assigned(c->hooks.opaque, parts);
+	} else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+		bool lost = rd_kafka_assignment_lost(rk);
+
+		log_info("revoking %d partition(s)%s", parts->cnt,
+			 lost ? " (lost)" : "");
+		c->hooks.revoking(c->hooks.opaque, parts, lost);
+		if (coop)
+			error = rd_kafka_incremental_unassign(rk, parts);
+		else
+			r = rd_kafka_assign(rk, NULL);
+	} else {
+		log_error("rebalance failed: %s", rd_kafka_err2str(err));
+		r = rd_kafka_assign(rk, NULL);
+	}
+	if (error) {
+		log_error("rebalance: %s", rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	} else if (r) {
+		log_error("rebalance: %s", rd_kafka_err2str(r));
+	}
+}
+
+static int set(rd_kafka_conf_t *conf, const char *name, const char *value,
+	       char *errbuf, size_t errlen)
+{
+	char err[256];
+
+	if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) ==
+	    RD_KAFKA_CONF_OK)
+		return 0;
+	snprintf(errbuf, errlen, "consumer: %s: %s", name, err);
+	return -EINVAL;
+}
+
+struct consumer *consumer_new(const struct config *cfg, int wake_fd,
+			      const struct consumer_hooks *hooks,
+			      char *errbuf, size_t errlen)
+{
+	struct consumer *c = calloc(1, sizeof(*c));
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *topics = NULL;
+	char err[512], value[64];
+	size_t vlen = sizeof(value);
+	rd_kafka_resp_err_t r;
+
+	if (!c || !conf) {
+		snprintf(errbuf, errlen, "consumer: out of memory");
+		goto fail;
+	}
+	c->cfg = cfg;
+	c->hooks = *hooks;
+	/* Defaults the user may change, then theirs, then ours. */
+	if (set(conf, "partition.assignment.strategy", "cooperative-sticky",
+		errbuf, errlen) < 0 ||
+	    set(conf, "auto.offset.reset", "earliest", errbuf, errlen) < 0)
+		goto fail;
+	if (config_apply_kafka(cfg, conf, true, errbuf, errlen) < 0)
+		goto fail;
+	if (set(conf, "enable.auto.offset.store", "false", errbuf, errlen) <
+		    0 ||
+	    set(conf, "enable.auto.commit", "true", errbuf, errlen) < 0 ||
+	    set(conf, "enable.partition.eof", "false", errbuf, errlen) < 0)
+		goto fail;
+	if (rd_kafka_conf_get(conf, "client.id", value, &vlen) ==
+		    RD_KAFKA_CONF_OK &&
+	    strcmp(value, "rdkafka") == 0 &&
+	    set(conf, "client.id", "optout-eraserd", errbuf, errlen) < 0)
+		goto fail;
+	rd_kafka_conf_set_opaque(conf, c);
+	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	if (!c->rk) {
+		snprintf(errbuf, errlen, "consumer: %s", err);
+		goto fail;
+	}
+	conf = NULL;
+	rd_kafka_poll_set_consumer(c->rk);
+	c->q = rd_kafka_queue_get_consumer(c->rk);
+	rd_kafka_queue_io_event_enable(c->q, wake_fd, "c", 1);
+
+	topics = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(topics, cfg->requests_topic,
+					  RD_KAFKA_PARTITION_UA);
+	r = rd_kafka_subscribe(c->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (r) {
+		snprintf(errbuf, errlen, "consumer: subscribe to %s: %s",
+			 cfg->requests_topic, rd_kafka_err2str(r));
+		goto fail;
+	}
+	return c;
+fail:
+	if (conf)
+		rd_kafka_conf_destroy(conf);
+	consumer_free(c);
+	return NULL;
+}
+
+rd_kafka_message_t *consumer_poll(struct consumer *c)
+{
+	rd_kafka_message_t *rkm;
+
+	for (;;) {
+		rkm = rd_kafka_consumer_poll(c->rk, 0);
+		if (!rkm || !rkm->err)
+			return rkm;
+		if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			log_warning("requests consumer: %s",
+				    rd_kafka_message_errstr(rkm));
+		rd_kafka_message_destroy(rkm);
+	}
+}
+
+int consumer_store(struct consumer *c, int32_t partition, int64_t offset)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_resp_err_t r;
+
+	rd_kafka_topic_partition_list_add(l, c->cfg->requests_topic, partition)
+		->offset = offset;
+	r = rd_kafka_offsets_store(c->rk, l);
+	if (!r)
+		r = l->elems[0].err;
+	rd_kafka_topic_partition_list_destroy(l);
+	if (r) {
+		log_debug("offset store %s [%d] @%lld: %s",
+			  c->cfg->requests_topic, (int)partition,
+			  (long long)offset, rd_kafka_err2str(r));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void consumer_pause(struct consumer *c, bool pause)
+{
+	rd_kafka_topic_partition_list_t *parts = NULL;
+
+	if (c->paused == pause)
+		return;
+	c->paused = pause;
+	if (rd_kafka_assignment(c->rk, &parts) || !parts)
+		return;
+	if (pause)
+		rd_kafka_pause_partitions(c->rk, parts);
+	else
+		rd_kafka_resume_partitions(c->rk, parts);
+	rd_kafka_topic_partition_list_destroy(parts);
+}
+
+bool consumer_paused(const struct consumer *c)
+{
+	return c->paused;
+}
+
+int consumer_commit(struct consumer *c)
+{
+	rd_kafka_resp_err_t r = rd_kafka_commit(c->rk, NULL, 0);
+
+	if (r && r != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		log_warning("commit: %s", rd_kafka_err2str(r));
+		return -EIO;
+	}
+	return 0;
+}
+
+void consumer_close(struct consumer *c)
+{
+	rd_kafka_resp_err_t r;
+
+	if (!c || !c->rk)
+		return;
+	r = rd_kafka_consumer_close(c->rk);
+	if (r)
+		log_warning("consumer close: %s", rd_kafka_err2str(r));
+}
+
+void consumer_free(struct consumer *c)
+{
+	if (!c)
+		return;
+	if (c->q)
+		rd_kafka_queue_destroy(c->q);
+	if (c->rk)
+		rd_kafka_destroy(c->rk);
+	free(c);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * consumer.h - the requests consumer: group member with manual offset store.
+ *
+ * Offsets are stored (rd_kafka_offsets_store) by the main loop only once an
+ * outcome, and every earlier outcome of the partition, is acknowledged;
+ * librdkafka commits stored offsets in the background and on close.  The
+ * rebalance callback calls back into the pipeline so that a revoked
+ * partition is drained and committed before it is let go.
+ *
+ * @locality main thread only; the hooks run inside consumer_poll().
+ */
+#ifndef OPTOUT_CONSUMER_H
+#define OPTOUT_CONSUMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+struct config;
+struct consumer;
+
+struct consumer_hooks {
+	/* Partitions were added to the assignment. */
+	void (*assigned)(void *opaque,
+			 const rd_kafka_topic_partition_list_t *parts);
+	/* Partitions are about to be taken away.  With @lost false the hook
+	 * may drain and store offsets (consumer_store) before returning; with
+	 * @lost true someone else may own them already. */
+	void (*revoking)(void *opaque,
+			 const rd_kafka_topic_partition_list_t *parts,
+			 bool lost);
+	void *opaque;
+};
+
+/* Creates the consumer, subscribes to requests.topic and wakes the main
+ * loop through @wake_fd when its queue gets events. */
+struct consumer *consumer_new(const struct config *cfg, int wake_fd,
+			      const struct consumer_hooks *hooks,
+			      char *errbuf, size_t errlen);
+
+/* Next message or NULL, without blocking; rebalance hooks run here.  Error
+ * events are logged and not returned. */
+rd_kafka_message_t *consumer_poll(struct consumer *c);
+
+/* Stores @offset (the next one to consume) for @partition. */
+int consumer_store(struct consumer *c, int32_t partition, int64_t offset);
+
+/* Pauses (or resumes) fetching on the whole assignment. */
+void consumer_pause(struct consumer *c, bool pause);
+bool consumer_paused(const struct consumer *c);
+
+/* Commits the stored offsets now and waits for the answer. */
+int consumer_commit(struct consumer *c);
+
+/* Commits stored offsets and leaves the group. */
+void consumer_close(struct consumer *c);
+
+void consumer_free(struct consumer *c);
+
+#endif

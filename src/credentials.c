@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * credentials.c - static AWS credentials from the environment, then the
+ * shared credentials file, then the config file.
+ *
+ * The environment pair wins unless the caller names a profile: like the
+ * SDKs' session profile (and the CLI's --profile), an explicit profile
+ * means that profile, whatever AWS_ACCESS_KEY_ID says.  AWS_PROFILE only
+ * picks the profile the files are searched for.
+ *
+ * The files are INI as botocore reads them: "[section]" headers (names
+ * case-sensitive; in the config file "[profile NAME]", or "[default]"),
+ * "key = value" or "key: value" lines with case-insensitive keys, whole
+ * line '#'/';' comments, values taken verbatim (no inline comments), and
+ * indented lines under an empty "key =" as its nested settings.  A missing
+ * file is no error; a line that is neither is, reported by file and line
+ * number only, since the text could be a secret.
+ *
+ * Every copy of a secret (values, getline's buffer) is wiped with
+ * OPENSSL_cleanse before it is freed.
+ *
+ * @locality start-up (main thread).
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "credentials.h"
+
+#define KEY_ID "aws_access_key_id"
+#define KEY_SECRET "aws_secret_access_key"
+#define KEY_TOKEN "aws_session_token"
+
+/* What one file holds for the profile. */
+struct found {
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token;
+	bool section; /* the profile's section is there */
+};
+
+__attribute__((format(printf, 3, 4))) static void
+set_error(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void secret_free(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+static void found_done(struct found *f)
+{
+	secret_free(f->access_key_id);
+	secret_free(f->secret_access_key);
+	secret_free(f->session_token);
+	memset(f, 0, sizeof(*f));
+}
+
+static int set_value(char **slot, const char *value)
+{
+	char *copy;
+
+	if (!*value) {
+		secret_free(*slot);
+		*slot = NULL;
+		return 0;
+	}
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	secret_free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t\r\n");
+	n = strlen(s);
+	while (n && strchr(" \t\r\n", s[n - 1]))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+/* ASCII case-insensitive equality, as configparser lowers option names. */
+static bool key_eq(const char *a, const char *b)
+{
+	int ca, cb;
+
+	do {
+		ca = (unsigned char)*a++;
+		cb = (unsigned char)*b++;
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+	} while (ca && ca == cb);
+	return ca == cb;
+}
+
+static bool section_matches(const char *name, const char *profile,
+			    bool config)
+{
+	if (!config)
+		return !strcmp(name, profile);
+	if (!strcmp(name, "default"))
+		return !strcmp(profile, "default");
+	if (strncmp(name, "profile", 7) || (name[7] != ' ' && name[7] != '\t'))
+		return false;
+	name += 7;
+	name += strspn(name, " \t");
+	return !strcmp(name, profile);
+}
+
+static int take_key(struct found *f, const char *key, const char *value)
+{
+	if (key_eq(key, KEY_ID))
+		return set_value(&f->access_key_id, value);
+	if (key_eq(key, KEY_SECRET))
+		return set_value(&f->secret_access_key, value);
+	if (key_eq(key, KEY_TOKEN))
+		return set_value(&f->session_token, value);
+	return 0;
+}
+
+/*
+ * Reads @profile's keys from the INI file @path into @ret (moved there on
+ * success).  A file that does not exist gives an empty @ret and 0.
+ */
+static int read_ini(const char *path, const char *profile, bool config,
+		    struct found *ret, char *errbuf, size_t errlen)
+{
+	struct found f = {0};
+	FILE *fp = NULL;
+	char *line = NULL, *p, *end, *key;
+	size_t cap = 0, lineno = 0;
+	bool in_section = false, in_profile = false, nested = false;
+	bool indented;
+	ssize_t n;
+	int r = 0;
+
+	fp = fopen(path, "re");
+	if (!fp) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			goto out;
+		r = -errno;
+		set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	for (;;) {
+		n = getline(&line, &cap, fp);
+		if (n < 0)
+			break;
+		lineno++;
+		indented = line[0] == ' ' || line[0] == '\t';
+		p = trim(line);
+		if (!*p || *p == '#' || *p == ';')
+			continue;
+		if (*p == '[') {
+			end = strrchr(p, ']');
+			if (!end) {
+				r = -EINVAL;
+				set_error(errbuf, errlen,
+					  "%s:%zu: malformed section header",
+					  path, lineno);
+				goto out;
+			}
+			*end = '\0';
+			in_section = true;
+			in_profile = section_matches(trim(p + 1), profile,
+						     config);
+			f.section |= in_profile;
+			nested = false;
+			continue;
+		}
+		if (indented && nested)
+			continue;
+		end = strpbrk(p, "=:");
+		if (!end || !in_section) {
+			r = -EINVAL;
+			set_error(errbuf, errlen, "%s:%zu: %s", path, lineno,
+				  end ? "setting outside a section" :
+					"expected \"key = value\"");
+			goto out;
+		}
+		*end = '\0';
+		key = trim(p);
+		p = trim(end + 1);
+		nested = !*p;
+		if (!in_profile)
+			continue;
+		r = take_key(&f, key, p);
+		if (r)
+			goto out;
+	}
+	if (ferror(fp)) {
+		r = errno ? -errno : -EIO;
+		set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	*ret = f;
+	memset(&f, 0, sizeof(f));
+out:
+	if (line)
+		OPENSSL_cleanse(line, cap);
+	free(line);
+	if (fp)
+		fclose(fp);
+	found_done(&f);
+	return r;
+}
+
+static void credentials_set_source(struct credentials *c, const char *what,
+				   const char *profile)
+{
+	if (profile)
+		snprintf(c->source, sizeof(c->source), "%s:%s", what, profile);
+	else
+		snprintf(c->source, sizeof(c->source), "%s", what);
+}
+
+/* Returns 0, -ENOENT when the pair is not set, -EINVAL when half is. */
+static int from_env(struct credentials *c, char *errbuf, size_t errlen)
+{
+	const char *id = getenv("AWS_ACCESS_KEY_ID");
+	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *token = getenv("AWS_SESSION_TOKEN");
+
+	if ((!id || !*id) && (!secret || !*secret))
+		return -ENOENT;
+	if (!id || !*id || !secret || !*secret) {
+		set_error(errbuf, errlen, "%s is set but %s is not",
+			  id && *id ? "AWS_ACCESS_KEY_ID" :
+				      "AWS_SECRET_ACCESS_KEY",
+			  id && *id ? "AWS_SECRET_ACCESS_KEY" :
+				      "AWS_ACCESS_KEY_ID");
+		return -EINVAL;
+	}
+	c->access_key_id = strdup(id);
+	c->secret_access_key = strdup(secret);
+	if (token && *token)
+		c->session_token = strdup(token);
+	if (!c->access_key_id || !c->secret_access_key ||
+	    (token && *token && !c->session_token))
+		return -ENOMEM;
+	credentials_set_source(c, "environment", NULL);
+	return 0;
+}
+
+/* @ret_path is a file from @var, else ~/.aws/@name; NULL without a home. */
+static int file_path(const char *var, const char *name, char **ret_path)
+{
+	const char *env = getenv(var), *home = getenv("HOME"), *rest;
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096], *path = NULL;
+	size_t len;
+
+	if (env && *env && strncmp(env, "~/", 2)) {
+		path = strdup(env);
+		goto out;
+	}
+	if (!home || !*home) {
+		if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) ||
+		    !pwp || !pwp->pw_dir || !*pwp->pw_dir) {
+			*ret_path = NULL;
+			return 0;
+		}
+		home = pwp->pw_dir;
+	}
+	rest = env && *env ? env + 1 : NULL;
+	len = strlen(home) + (rest ? strlen(rest) : 6 + strlen(name)) + 1;
+	path = malloc(len);
+	if (path && rest)
+		snprintf(path, len, "%s%s", home, rest);
+	else if (path)
+		snprintf(path, len, "%s/.aws/%s", home, name);
+out:
+	if (!path)
+		return -ENOMEM;
+	*ret_path = path;
+	return 0;
+}
+
+/* Returns 0 with @c filled, -ENOENT when @path has no pair for @profile
+ * (*seen tells whether it has the section), or an error. */
+static int from_file(const char *path, const char *profile, bool config,
+		     struct credentials *c, bool *seen, char *errbuf,
+		     size_t errlen)
+{
+	struct found f = {0};
+	int r;
+
+	if (!path)
+		return -ENOENT;
+	r = read_ini(path, profile, config, &f, errbuf, errlen);
+	if (r)
+		goto out;
+	*seen |= f.section;
+	if (!f.access_key_id && !f.secret_access_key) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (!f.access_key_id || !f.secret_access_key) {
+		r = -EINVAL;
+		set_error(errbuf, errlen, "%s: profile \"%s\" has %s but no %s",
+			  path, profile, f.access_key_id ? KEY_ID : KEY_SECRET,
+			  f.access_key_id ? KEY_SECRET : KEY_ID);
+		goto out;
+	}
+	c->access_key_id = f.access_key_id;
+	c->secret_access_key = f.secret_access_key;
+	c->session_token = f.session_token;
+	memset(&f, 0, sizeof(f));
+	credentials_set_source(c, config ? "config-file" :
+					   "shared-credentials-file",
+			       profile);
+out:
+	found_done(&f);
+	return r;
+}
+
+int credentials_load(const char *profile, struct credentials *ret,
+		     char *errbuf, size_t errlen)
+{
+	struct credentials c = {0};
+	char *cred_path = NULL, *conf_path = NULL;
+	const char *env_profile = getenv("AWS_PROFILE");
+	const char *name = "default";
+	bool explicit = profile && *profile, named = false, seen = false;
+	int r;
+
+	set_error(errbuf, errlen, "%s", "");
+	if (!ret)
+		return -EINVAL;
+	if (explicit) {
+		name = profile;
+		named = true;
+	} else if (env_profile && *env_profile) {
+		name = env_profile;
+		named = true;
+	}
+	if (!explicit) {
+		r = from_env(&c, errbuf, errlen);
+		if (r != -ENOENT)
+			goto out;
+	}
+	r = file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", &cred_path);
+	if (!r)
+		r = file_path("AWS_CONFIG_FILE", "config", &conf_path);
+	if (r)
+		goto out;
+	r = from_file(cred_path, name, false, &c, &seen, errbuf, errlen);
+	if (r != -ENOENT)
+		goto out;
+	r = from_file(conf_path, name, true, &c, &seen, errbuf, errlen);
+	if (r != -ENOENT)
+		goto out;
+	if (named && !seen)
+		set_error(errbuf, errlen,
+			  "AWS profile \"%s\" not found (%s, %s)", name,
+			  cred_path ? cred_path : "no credentials file",
+			  conf_path ? conf_path : "no config file");
+	else if (seen)
+		set_error(errbuf, errlen,
+			  "AWS profile \"%s\" has no %s and %s (%s, %s)", name,
+			  KEY_ID, KEY_SECRET,
+			  cred_path ? cred_path : "no credentials file",
+			  conf_path ? conf_path : "no config file");
+	else
+		set_error(errbuf, errlen,
+			  "no AWS credentials found (environment, %s, %s)",
+			  cred_path ? cred_path : "no credentials file",
+			  conf_path ? conf_path : "no config file");
+out:
+	free(cred_path);
+	free(conf_path);
+	if (r) {
+		credentials_done(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void credentials_done(struct credentials *c)
+{
+	if (!c)
+		return;
+	secret_free(c->access_key_id);
+	secret_free(c->secret_access_key);
+	secret_free(c->session_token);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * job.c - allocation and release of jobs.
+ */
+#include "job.h"
+
+#include <stdlib.h>
+
+#include "util.h"
+
+struct job *job_new(int32_t partition, int64_t offset, const void *key,
+		    size_t key_len)
+{
+	struct job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->partition = partition;
+	job->offset = offset;
+	if (key) {
+		job->rec_key = util_memdup0(key, key_len);
+		if (!job->rec_key) {
+			free(job);
+			return NULL;
+		}
+		job->rec_key_len = key_len;
+	}
+	return job;
+}
+
+void job_free(struct job *job)
+{
+	if (!job)
+		return;
+	request_done(&job->req);
+	api_result_done(&job->res);
+	free(job->rec_key);
+	free(job->order_key);
+	free(job->payload);
+	free(job);
+}

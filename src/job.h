@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * job.h - one request record on its way from the consumer to its outcome.
+ *
+ * A job belongs to exactly one thread at a time: the main loop creates it
+ * from a record, hands it to the sender (sender_submit), gets it back
+ * completed (sender_take_done), hands its outcome to the producer and frees
+ * it when the delivery report arrives.  Queueing it hands it over; nobody
+ * else touches it meanwhile.
+ */
+#ifndef OPTOUT_JOB_H
+#define OPTOUT_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "request.h"
+
+struct job {
+	/* Identity of the request record (main thread). */
+	int32_t partition;
+	int64_t offset;
+	char *rec_key; /* the record's key, copied; NULL when it had none */
+	size_t rec_key_len;
+
+	struct request req;
+	char *order_key; /* list + number: same key, never in flight together */
+	char region[API_REGION_MAX];
+
+	/* Written by the sender worker that holds the job. */
+	struct api_result res;
+	int attempts;
+	bool given_back; /* not finished (shutdown): no outcome, no commit */
+	int64_t completed_at_ms;
+
+	/* Outcome payload kept until the delivery report (main thread). */
+	char *payload;
+	int produce_attempts;
+
+	struct job *next; /* queue link of whoever holds the job */
+};
+
+/* New zeroed job for record @partition/@offset with key (copied).
+ * NULL on ENOMEM. */
+struct job *job_new(int32_t partition, int64_t offset, const void *key,
+		    size_t key_len);
+
+/* Frees the job and everything it owns; NULL is fine. */
+void job_free(struct job *job);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * log.h - levels, journald-friendly output on stderr, masking of phone numbers.
+ *
+ * Every line goes to stderr with an sd-daemon priority prefix ("<6>...") so
+ * journald keeps the level.  Nothing may log a secret or a full phone
+ * number: callers pass numbers through log_mask_number() first.
+ *
+ * @locality any thread; each line is written with one write(2).
+ */
+#ifndef OPTOUT_LOG_H
+#define OPTOUT_LOG_H
+
+#include <stddef.h>
+#include <syslog.h> /* LOG_ERR ... LOG_DEBUG */
+
+/* Messages above @level (a syslog priority) are dropped. */
+void log_set_level(int level);
+int log_get_level(void);
+
+/* Parses "err", "warning", "notice", "info", "debug" (and syslog numbers
+ * 0-7).  Returns the priority or -EINVAL. */
+int log_level_parse(const char *name);
+
+void log_msg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* Size of a buffer that always holds a masked number. */
+#define LOG_MASK_MAX 32
+
+/*
+ * Writes a masked form of @number into @buf (at least LOG_MASK_MAX bytes):
+ * the leading '+', the first digit and the last four digits stay, every other
+ * character becomes '*' ("+14155550100" -> "+1******0100").  Short numbers
+ * keep less (fewer than half of their digits are shown); NULL gives "-".
+ * Overlong input is cut to LOG_MASK_MAX - 1 characters.  Returns @buf.
+ * Pure: no I/O.
+ */
+const char *log_mask_number(const char *number, char *buf, size_t len);
+
+/*
+ * Copies @text to @buf (cut to @len) with every occurrence of @number's
+ * digits masked, for messages that echo a number (API error messages).
+ * Every logged line also has any '+' followed by six or more digits masked.
+ * Returns @buf.  Pure.
+ */
+const char *log_redact_number(const char *text, const char *number, char *buf,
+			      size_t len);
+
+#endif

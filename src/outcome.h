@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * outcome.h - the outcome message (results topic value) as JSON.
+ *
+ * Shape fixed by DESIGN.md:
+ *   {"RequestId", "Outcome", "OptOutListName", "OptedOutNumber",
+ *    <API response members on deleted>, "Error" (not on deleted),
+ *    "Attempts", "AwsRequestId", "Source": {"Topic","Partition","Offset"},
+ *    "CompletedAt": "YYYY-MM-DDTHH:MM:SS.mmmZ"}
+ *
+ * Pure: no I/O, no threads, no logging.
+ */
+#ifndef OPTOUT_OUTCOME_H
+#define OPTOUT_OUTCOME_H
+
+#include <stdint.h>
+
+struct cJSON;
+
+enum outcome_kind {
+	OUTCOME_DELETED = 0,
+	OUTCOME_NOT_FOUND,
+	OUTCOME_CONFLICT,
+	OUTCOME_REJECTED,
+	OUTCOME_DENIED,
+	OUTCOME_FAILED,
+	OUTCOME__COUNT
+};
+
+/* "deleted", "not_found", ...; NULL for an out-of-range kind. */
+const char *outcome_name(enum outcome_kind kind);
+
+/* Everything is borrowed; NULL strings are written as JSON null
+ * (RequestId, OptOutListName, OptedOutNumber, AwsRequestId) or left out
+ * (the optional Error members). */
+struct outcome {
+	enum outcome_kind kind;
+	const char *request_id;
+	const char *list;   /* as requested (valid) */
+	const char *number; /* as requested (valid) */
+	/* deleted: the API's response object; every top-level member is copied
+	 * in (a member named like one of ours replaces list/number, others
+	 * that would clash with our own names are skipped). */
+	const struct cJSON *response;
+	const char *error_code;    /* required unless deleted */
+	const char *error_message; /* may be NULL */
+	const char *error_reason;
+	const char *error_resource_type;
+	const char *error_resource_id;
+	int attempts; /* API calls made; 0 for requests rejected locally */
+	const char *aws_request_id;
+	const char *topic;
+	int32_t partition;
+	int64_t offset;
+	int64_t completed_at_ms; /* Unix time in milliseconds */
+};
+
+/* Returns a malloc'd NUL-terminated JSON text (caller frees), or NULL when
+ * out of memory or when @o is inconsistent (no error code on a failure). */
+char *outcome_to_json(const struct outcome *o);
+
+#endif

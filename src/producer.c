@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * producer.c - the results producer.
+ *
+ * The user's kafka.* and producer.* properties are applied first; the ones
+ * the delivery guarantee rests on (idempotence, acks=all) are set last and
+ * cannot be overridden (config.c refuses them anyway).
+ */
+#include "producer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "job.h"
+#include "log.h"
+
+struct producer {
+	rd_kafka_t *rk;
+	const struct config *cfg;
+	producer_delivered_cb *delivered;
+	void *opaque;
+	rd_kafka_queue_t *mainq;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+			void *opaque)
+{
+	struct producer *p = opaque;
+
+	(void)rk;
+	p->delivered(p->opaque, rkm->_private, rkm->err,
+		     rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	log_msg(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason,
+		     void *opaque)
+{
+	(void)opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		log_error("results producer: fatal error: %s", reason);
+	else
+		log_warning("results producer: %s: %s",
+			    rd_kafka_err2name((rd_kafka_resp_err_t)err),
+			    reason);
+	(void)rk;
+}
+
+static int set(rd_kafka_conf_t *conf, const char *name, const char *value,
+	       char *errbuf, size_t errlen)
+{
+	char err[256];
+
+	if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) ==
+	    RD_KAFKA_CONF_OK)
+		return 0;
+	snprintf(errbuf, errlen, "producer: %s: %s", name, err);
+	return -EINVAL;
+}
+
+struct producer *producer_new(const struct config *cfg, int wake_fd,
+			      producer_delivered_cb *delivered, void *opaque,
+			      char *errbuf, size_t errlen)
+{
+	struct producer *p = calloc(1, sizeof(*p));
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char err[512];
+
+	if (!p || !conf) {
+		snprintf(errbuf, errlen, "producer: out of memory");
+		goto fail;
+	}
+	p->cfg = cfg;
+	p->delivered = delivered;
+	p->opaque = opaque;
+	if (config_apply_kafka(cfg, conf, false, errbuf, errlen) < 0)
+		goto fail;
+	if (set(conf, "enable.idempotence", "true", errbuf, errlen) < 0 ||
+	    set(conf, "acks", "all", errbuf, errlen) < 0 ||
+	    set(conf, "client.id", "optout-eraserd-results", errbuf,
+		errlen) < 0)
+		goto fail;
+	rd_kafka_conf_set_opaque(conf, p);
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	if (!p->rk) {
+		snprintf(errbuf, errlen, "producer: %s", err);
+		goto fail;
+	}
+	conf = NULL; /* owned by rk now */
+	p->mainq = rd_kafka_queue_get_main(p->rk);
+	rd_kafka_queue_io_event_enable(p->mainq, wake_fd, "p", 1);
+	return p;
+fail:
+	if (conf)
+		rd_kafka_conf_destroy(conf);
+	producer_free(p);
+	return NULL;
+}
+
+int producer_send(struct producer *p, struct job *job)
+{
+	rd_kafka_resp_err_t err;
+
+	err = rd_kafka_producev(
+		p->rk, RD_KAFKA_V_TOPIC(p->cfg->results_topic),
+		RD_KAFKA_V_KEY(job->rec_key, job->rec_key_len),
+		RD_KAFKA_V_VALUE(job->payload, strlen(job->payload)),
+		RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_OPAQUE(job),
+		RD_KAFKA_V_END);
+	if (!err)
+		return 0;
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return -ENOBUFS;
+	log_error("results producer: cannot produce: %s",
+		  rd_kafka_err2str(err));
+	return -EIO;
+}
+
+void producer_poll(struct producer *p)
+{
+	rd_kafka_poll(p->rk, 0);
+}
+
+int producer_flush(struct producer *p, int timeout_ms)
+{
+	rd_kafka_flush(p->rk, timeout_ms);
+	return rd_kafka_outq_len(p->rk);
+}
+
+int producer_outstanding(struct producer *p)
+{
+	return rd_kafka_outq_len(p->rk);
+}
+
+bool producer_fatal(struct producer *p, char *errbuf, size_t errlen)
+{
+	return rd_kafka_fatal_error(p->rk, errbuf, errlen) !=
+	       RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void producer_free(struct producer *p)
+{
+	if (!p)
+		return;
+	if (p->mainq)
+		rd_kafka_queue_destroy(p->mainq);
+	if (p->rk)
+		rd_kafka_destroy(p->rk);
+	free(p);
+}

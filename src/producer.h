@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * producer.h - the results producer: idempotent, acks=all.
+ *
+ * A job's outcome (job->payload, keyed by the request record's key) is
+ * produced with the job as the message opaque; its delivery report hands the
+ * job back through the @delivered callback, on the main thread, from
+ * producer_poll().  The producer's queue wakes the main loop by writing to
+ * @wake_fd.
+ *
+ * @locality main thread only.
+ */
+#ifndef OPTOUT_PRODUCER_H
+#define OPTOUT_PRODUCER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+struct config;
+struct job;
+struct producer;
+
+/* Called once per produced job: @err is 0 when the results topic has
+ * acknowledged the outcome.  The callee owns @job again. */
+typedef void(producer_delivered_cb)(void *opaque, struct job *job,
+				    rd_kafka_resp_err_t err,
+				    const char *errstr);
+
+struct producer *producer_new(const struct config *cfg, int wake_fd,
+			      producer_delivered_cb *delivered, void *opaque,
+			      char *errbuf, size_t errlen);
+
+/*
+ * Produces @job's payload to results.topic.  Returns 0 (the producer holds
+ * the job until its delivery report), or a negative errno with the job still
+ * the caller's: -ENOBUFS when the local queue is full (retry later), -EIO on
+ * a fatal producer error.
+ */
+int producer_send(struct producer *p, struct job *job);
+
+/* Serves delivery reports and events without blocking. */
+void producer_poll(struct producer *p);
+
+/* Waits up to @timeout_ms for every outcome to be acknowledged, serving
+ * delivery reports.  Returns the number still outstanding. */
+int producer_flush(struct producer *p, int timeout_ms);
+
+/* Outcomes produced and not yet reported. */
+int producer_outstanding(struct producer *p);
+
+/* True after a fatal error (idempotence broken): the message is in @errbuf. */
+bool producer_fatal(struct producer *p, char *errbuf, size_t errlen);
+
+void producer_free(struct producer *p);
+
+#endif

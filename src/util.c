@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * util.c - clocks, byte copies and a per-thread jitter source.
+ */
+#include "util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t util_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t util_wall_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+char *util_memdup0(const void *buf, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, buf, len);
+	p[len] = '\0';
+	return p;
+}
+
+uint64_t util_random(void)
+{
+	static _Thread_local uint64_t state;
+	struct timespec ts;
+
+	if (state == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+			(uint64_t)(uintptr_t)&state;
+		if (state == 0)
+			state = 0x9e3779b97f4a7c15ULL;
+	}
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return state * 0x2545f4914f6cdd1dULL;
+}

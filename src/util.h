@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * util.h - clocks and small helpers shared by the threaded modules.
+ */
+#ifndef OPTOUT_UTIL_H
+#define OPTOUT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic milliseconds (CLOCK_MONOTONIC): for deadlines and rates. */
+int64_t util_mono_ms(void);
+
+/* Wall-clock milliseconds since the Unix epoch (CLOCK_REALTIME). */
+int64_t util_wall_ms(void);
+
+/* malloc'd copy of @len bytes plus a NUL; NULL on ENOMEM. */
+char *util_memdup0(const void *buf, size_t len);
+
+/* A fast per-thread pseudo-random number (xorshift64*, seeded from the
+ * clock and the thread); for jitter only, never for secrets. */
+uint64_t util_random(void);
+
+#endif

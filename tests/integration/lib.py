@@ -1,0 +1,754 @@
+# SPDX-License-Identifier: Apache-2.0
+"""lib.py - shared helpers for the integration tests (TAP output).
+
+Every integration test is a standalone script that imports this module and
+drives real components: librdkafka's mock cluster over TCP
+(tests/tools/mockkafka), the local API endpoint (tests/tools/endpoint.py,
+which verifies SigV4 with botocore) and the daemon binary itself. Nothing
+here fakes the daemon's behaviour; the helpers only start, feed, observe and
+stop processes.
+
+Ownership and cleanup: every child process is started through _spawn(), which
+registers it, asks the kernel to SIGKILL it if this interpreter dies
+(PR_SET_PDEATHSIG), and kills it at interpreter exit (atexit; SIGTERM and
+SIGHUP are turned into a normal exit so atexit runs). Temporary directories
+come from tempdir() and are removed at exit unless KEEP_TEST_TMP is set in
+the environment. Every wait has a timeout; nothing here blocks forever.
+
+Environment: top_srcdir and top_builddir (default: the repository root found
+from this file), SHARED_DATA (default: ../shared/data next to the tree),
+OPTOUT_DAEMON_WRAPPER (a command prefix for the daemon, e.g.
+"valgrind --error-exitcode=99 --leak-check=full").
+"""
+
+import atexit
+import ctypes
+import importlib
+import json
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.client
+
+# --------------------------------------------------------------------- paths
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_REPO = os.path.dirname(os.path.dirname(_HERE))
+
+TEST_AKID = 'AKIDTESTEXAMPLE'
+TEST_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
+TEST_ACCOUNT = '123456789012'
+
+
+def top_srcdir():
+    return os.environ.get('top_srcdir') or _REPO
+
+
+def top_builddir():
+    return os.environ.get('top_builddir') or _REPO
+
+
+def shared_data():
+    return os.environ.get('SHARED_DATA') or os.path.join(
+        os.path.dirname(top_srcdir()), 'shared', 'data')
+
+
+def daemon_path():
+    return os.path.join(top_builddir(), 'optout-eraserd')
+
+
+def mockkafka_path():
+    return os.path.join(top_builddir(), 'tests', 'tools', 'mockkafka')
+
+
+def endpoint_path():
+    return os.path.join(top_srcdir(), 'tests', 'tools', 'endpoint.py')
+
+
+# ----------------------------------------------------------------------- TAP
+
+class Tap:
+    """A TAP producer: ok/is_/diag, then done() prints the plan and exits."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        self._lock = threading.Lock()
+
+    def ok(self, cond, msg=''):
+        with self._lock:
+            self.n += 1
+            if cond:
+                print('ok %d - %s' % (self.n, msg), flush=True)
+            else:
+                self.failed += 1
+                print('not ok %d - %s' % (self.n, msg), flush=True)
+        return bool(cond)
+
+    def is_(self, got, want, msg=''):
+        good = self.ok(got == want, msg)
+        if not good:
+            self.diag('     got: %r' % (got,))
+            self.diag('expected: %r' % (want,))
+        return good
+
+    def diag(self, msg):
+        for line in str(msg).splitlines() or ['']:
+            print('# %s' % line, flush=True)
+
+    def skip(self, reason, count=1):
+        for _ in range(count):
+            with self._lock:
+                self.n += 1
+                print('ok %d # SKIP %s' % (self.n, reason), flush=True)
+
+    def skip_all(self, reason):
+        print('1..0 # SKIP %s' % reason, flush=True)
+        sys.exit(77)
+
+    def bail_out(self, reason):
+        print('Bail out! %s' % reason, flush=True)
+        sys.exit(1)
+
+    def done(self):
+        print('1..%d' % self.n, flush=True)
+        if self.failed:
+            self.diag('failed %d of %d' % (self.failed, self.n))
+        sys.exit(0 if self.failed == 0 and self.n > 0 else 1)
+
+
+def require_tools(tap=None, daemon=True, mockkafka=True, endpoint=True):
+    """skip_all()s (exit 77) with a reason unless everything the test needs
+    is here: botocore and confluent_kafka importable by this interpreter, and
+    the daemon, mockkafka and endpoint.py files (each check can be turned
+    off)."""
+    tap = tap or Tap()
+    try:
+        importlib.import_module('botocore.session')
+    except ImportError as e:
+        tap.skip_all('botocore cannot be imported by %s (%s); run the tests '
+                     'with /usr/bin/python3' % (sys.executable, e))
+    try:
+        importlib.import_module('confluent_kafka')
+    except ImportError as e:
+        tap.skip_all('confluent_kafka cannot be imported by %s (%s); run '
+                     'the tests with /usr/bin/python3' % (sys.executable, e))
+    if daemon and not os.access(daemon_path(), os.X_OK):
+        tap.skip_all('daemon binary %s is missing (build it first)'
+                     % daemon_path())
+    if mockkafka and not os.access(mockkafka_path(), os.X_OK):
+        tap.skip_all('mockkafka %s is missing (make check builds it)'
+                     % mockkafka_path())
+    if endpoint and not os.path.exists(endpoint_path()):
+        tap.skip_all('endpoint %s is missing' % endpoint_path())
+
+
+# ------------------------------------------------------- processes, cleanup
+
+_children = []
+_tempdirs = []
+_cleanup_lock = threading.Lock()
+
+
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # pragma: no cover - not Linux
+    _prctl = None
+
+
+def _set_pdeathsig():
+    # Runs in the child between fork and exec (so: no imports, no dlopen):
+    # the kernel SIGKILLs the child when this test process dies.
+    if _prctl is not None:
+        _prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def _spawn(argv, **kwargs):
+    kwargs.setdefault('stdin', subprocess.DEVNULL)
+    kwargs.setdefault('close_fds', True)
+    proc = subprocess.Popen(argv, preexec_fn=_set_pdeathsig, **kwargs)
+    with _cleanup_lock:
+        _children.append(proc)
+    return proc
+
+
+def _stop_process(proc, sig=signal.SIGTERM, grace=5.0):
+    """Signals proc, waits up to grace seconds, then SIGKILLs. Returns rc."""
+    if proc.poll() is None:
+        try:
+            proc.send_signal(sig)
+        except OSError:
+            pass
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+    return proc.returncode
+
+
+def tempdir(prefix='optout-test-'):
+    path = tempfile.mkdtemp(prefix=prefix)
+    with _cleanup_lock:
+        _tempdirs.append(path)
+    return path
+
+
+def _cleanup():
+    with _cleanup_lock:
+        children = list(_children)
+        dirs = list(_tempdirs)
+    for proc in children:
+        if proc.poll() is None:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+    if not os.environ.get('KEEP_TEST_TMP'):
+        for path in dirs:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+
+def _exit_on_signal(signum, frame):
+    sys.exit(128 + signum)
+
+
+for _sig in (signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_sig) == signal.SIG_DFL:
+        signal.signal(_sig, _exit_on_signal)
+
+
+def _read_line(stream, timeout):
+    """One line from a pipe within timeout seconds, or None (EOF/timeout)."""
+    deadline = time.monotonic() + timeout
+    buf = b''
+    fd = stream.fileno()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return None
+        ch = os.read(fd, 1)
+        if not ch:
+            return None
+        if ch == b'\n':
+            return buf.decode('utf-8', 'replace')
+        buf += ch
+
+
+def wait_until(pred, timeout=10.0, interval=0.05):
+    """Calls pred() until it returns a true value; returns it, or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return f.read()
+    except OSError:
+        return ''
+
+
+# ------------------------------------------------------------------- Kafka
+
+class Cluster:
+    """librdkafka's mock cluster in a mockkafka child, driven over stdin."""
+
+    def __init__(self, topics=('requests:4', 'results:1'), brokers=3,
+                 timeout=15.0):
+        self.dir = tempdir('optout-kafka-')
+        self.log_path = os.path.join(self.dir, 'mockkafka.log')
+        argv = [mockkafka_path(), '--brokers', str(brokers), '--stdin-control']
+        for topic in topics:
+            argv += ['--topic', topic]
+        self._lock = threading.Lock()
+        with open(self.log_path, 'wb') as log:
+            self.proc = _spawn(argv, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=log)
+        line = _read_line(self.proc.stdout, timeout)
+        if not line or not line.startswith('BOOTSTRAP '):
+            self.stop()
+            raise RuntimeError('mockkafka did not start (%r): %s'
+                               % (line, self.log()))
+        self.bootstrap = line.split(' ', 1)[1].strip()
+        self.brokers = brokers
+
+    def command(self, line, timeout=10.0):
+        """Sends one control command; returns the reply ("ok", "error ...")."""
+        with self._lock:
+            if self.proc.poll() is not None:
+                raise RuntimeError('mockkafka has exited')
+            self.proc.stdin.write(line.encode('utf-8') + b'\n')
+            self.proc.stdin.flush()
+            reply = _read_line(self.proc.stdout, timeout)
+        if reply is None:
+            raise RuntimeError('mockkafka did not answer %r' % line)
+        return reply
+
+    def log(self):
+        return _read_text(self.log_path)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b'quit\n')
+                self.proc.stdin.flush()
+            except (OSError, ValueError):
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        rc = _stop_process(self.proc)
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
+        return rc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _encode(value):
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode('utf-8')
+    return json.dumps(value).encode('utf-8')
+
+
+def produce(bootstrap, topic, records, timeout=30.0):
+    """Produces records synchronously; each is (key, value, partition) with
+    key bytes/str/None, value bytes/str (or a dict/list, sent as JSON),
+    partition an int or None. Shorter tuples and bare values are accepted.
+    Raises AssertionError unless every record was acknowledged. Returns the
+    [(partition, offset)] of the records in order."""
+    from confluent_kafka import Producer
+    producer = Producer({'bootstrap.servers': bootstrap, 'acks': 'all',
+                         'enable.idempotence': True,
+                         'message.timeout.ms': int(timeout * 1000)})
+    results = []
+    errors = []
+
+    def delivered(err, msg, index=None):
+        if err is not None:
+            errors.append('record %d: %s' % (index, err))
+        else:
+            results.append((index, msg.partition(), msg.offset()))
+
+    for i, rec in enumerate(records):
+        if not isinstance(rec, tuple):
+            rec = (None, rec)
+        key = _encode(rec[0])
+        value = _encode(rec[1]) if len(rec) > 1 else None
+        partition = rec[2] if len(rec) > 2 else None
+        kwargs = {'key': key, 'value': value,
+                  'on_delivery': (lambda err, msg, i=i: delivered(err, msg, i))}
+        if partition is not None:
+            kwargs['partition'] = partition
+        while True:
+            try:
+                producer.produce(topic, **kwargs)
+                break
+            except BufferError:
+                producer.poll(0.1)
+    left = producer.flush(timeout)
+    if left:
+        errors.append('%d record(s) still undelivered after %.0fs'
+                      % (left, timeout))
+    if errors:
+        raise AssertionError('produce to %s failed: %s'
+                             % (topic, '; '.join(errors)))
+    results.sort()
+    return [(p, o) for _, p, o in results]
+
+
+def _partitions_of(consumer, topic, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        md = consumer.list_topics(topic, timeout=max(0.5, min(
+            5.0, deadline - time.monotonic())))
+        t = md.topics.get(topic)
+        if t is not None and t.error is None and t.partitions:
+            return sorted(t.partitions)
+        if time.monotonic() >= deadline:
+            raise AssertionError('topic %s has no metadata' % topic)
+        time.sleep(0.1)
+
+
+def consume_all(bootstrap, topic, expected, timeout=30.0):
+    """Reads topic from the beginning of every partition (assign(), no group
+    membership) until expected records arrived or timeout seconds passed.
+    Returns [{"key", "value" (bytes), "json" (parsed or None), "partition",
+    "offset"}] in arrival order (offset order within a partition)."""
+    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+    consumer = Consumer({'bootstrap.servers': bootstrap,
+                         'group.id': 'optout-test-reader-%d-%d' % (
+                             os.getpid(), time.monotonic_ns()),
+                         'enable.auto.commit': False,
+                         'enable.partition.eof': False})
+    out = []
+    try:
+        deadline = time.monotonic() + timeout
+        parts = _partitions_of(consumer, topic, timeout)
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING)
+                         for p in parts])
+        while len(out) < expected:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            msg = consumer.poll(min(remaining, 0.5))
+            if msg is None or msg.error() is not None:
+                continue
+            value = msg.value()
+            try:
+                parsed = json.loads(value) if value is not None else None
+            except ValueError:
+                parsed = None
+            out.append({'key': msg.key(), 'value': value, 'json': parsed,
+                        'partition': msg.partition(),
+                        'offset': msg.offset()})
+    finally:
+        consumer.close()
+    return out
+
+
+def committed(bootstrap, group, topic, partitions, timeout=10.0):
+    """The group's committed offsets {partition: offset} (-1001 = none),
+    fetched without joining the group. partitions: a count or a list."""
+    from confluent_kafka import Consumer, TopicPartition
+    if isinstance(partitions, int):
+        partitions = range(partitions)
+    consumer = Consumer({'bootstrap.servers': bootstrap, 'group.id': group,
+                         'enable.auto.commit': False})
+    try:
+        got = consumer.committed([TopicPartition(topic, p)
+                                  for p in partitions], timeout=timeout)
+    finally:
+        consumer.close()
+    return {tp.partition: tp.offset for tp in got}
+
+
+def end_offsets(bootstrap, topic, partitions, timeout=10.0):
+    """The high watermarks {partition: offset} of a topic's partitions: the
+    offsets a group has committed once it has handled everything."""
+    from confluent_kafka import Consumer, TopicPartition
+    if isinstance(partitions, int):
+        partitions = range(partitions)
+    consumer = Consumer({'bootstrap.servers': bootstrap,
+                         'group.id': 'end-offsets', 'enable.auto.commit': False})
+    try:
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p),
+                                                  timeout=timeout)[1]
+                for p in partitions}
+    finally:
+        consumer.close()
+
+
+# ----------------------------------------------------------------- endpoint
+
+class Endpoint:
+    """tests/tools/endpoint.py in a child process, plus its control API."""
+
+    def __init__(self, credentials=None, state=None, timeout=15.0):
+        self.dir = tempdir('optout-endpoint-')
+        self.log_path = os.path.join(self.dir, 'endpoint.log')
+        creds = credentials or ['%s:%s' % (TEST_AKID, TEST_SECRET)]
+        argv = [sys.executable, endpoint_path(), '--port', '0',
+                '--credentials', ','.join(creds)]
+        if state is not None:
+            path = os.path.join(self.dir, 'state.json')
+            with open(path, 'w', encoding='utf-8') as f:
+                json.dump(state, f)
+            argv += ['--state', path]
+        with open(self.log_path, 'wb') as log:
+            self.proc = _spawn(argv, stdout=subprocess.PIPE, stderr=log)
+        line = _read_line(self.proc.stdout, timeout)
+        if not line or not line.startswith('LISTENING '):
+            _stop_process(self.proc)
+            raise RuntimeError('endpoint did not start (%r): %s'
+                               % (line, self.log()))
+        self.port = int(line.split()[1])
+        self.host = '127.0.0.1'
+        self.url = 'http://127.0.0.1:%d' % self.port
+
+    def _control(self, method, path, body=None, timeout=10.0):
+        conn = http.client.HTTPConnection(self.host, self.port,
+                                          timeout=timeout)
+        try:
+            data = None if body is None else json.dumps(body)
+            headers = {} if data is None else {
+                'Content-Type': 'application/json'}
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+        finally:
+            conn.close()
+        if resp.status != 200:
+            raise RuntimeError('endpoint %s %s: %d %s' % (
+                method, path, resp.status, raw.decode('utf-8', 'replace')))
+        return json.loads(raw)
+
+    def set_state(self, state):
+        """Replaces the whole state (see endpoint.py --help)."""
+        return self._control('POST', '/_test/state', state)
+
+    def state(self):
+        return self._control('GET', '/_test/state')
+
+    def add_lists(self, *lists):
+        """add_lists({"name": ..}, ...) or add_lists([..]): adds or merges."""
+        if len(lists) == 1 and isinstance(lists[0], list):
+            lists = lists[0]
+        return self._control('POST', '/_test/lists', list(lists))
+
+    def set_faults(self, rules):
+        return self._control('POST', '/_test/faults', list(rules))
+
+    def faults(self):
+        return self._control('GET', '/_test/faults')
+
+    def calls(self):
+        return self._control('GET', '/_test/calls')
+
+    def lists(self):
+        return self._control('GET', '/_test/lists')
+
+    def reset(self):
+        """Clears the call log and the fault rules."""
+        return self._control('POST', '/_test/reset', {})
+
+    def log(self):
+        return _read_text(self.log_path)
+
+    def stop(self):
+        return _stop_process(self.proc)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# ------------------------------------------------------------------- daemon
+
+def base_config(cluster, endpoint, group='optout-test'):
+    """The configuration every daemon test starts from."""
+    return {
+        'kafka.bootstrap.servers': cluster.bootstrap,
+        'consumer.group.id': group,
+        'consumer.session.timeout.ms': '6000',
+        'consumer.auto.offset.reset': 'earliest',
+        'requests.topic': 'requests',
+        'results.topic': 'results',
+        'aws.region': 'us-east-1',
+        'aws.endpoint': endpoint.url,
+        'retry.base_ms': '20',
+        'retry.cap_ms': '200',
+        'log.level': 'debug',
+    }
+
+
+class Daemon:
+    """optout-eraserd with a generated config file and a clean environment.
+
+    config: {key: value} written as "key = value" lines. env: extra
+    environment (a value of None removes a default). args: extra command line
+    arguments after "-c FILE". notify=True gives the daemon a NOTIFY_SOCKET
+    and collects what it sends (see notifications() and wait_notify())."""
+
+    def __init__(self, config, env=None, args=None, notify=True):
+        self.dir = tempdir('optout-daemon-')
+        self.home = os.path.join(self.dir, 'home')
+        os.mkdir(self.home)
+        self.config_path = os.path.join(self.dir, 'optout-eraser.conf')
+        self.log_path = os.path.join(self.dir, 'daemon.log')
+        with open(self.config_path, 'w', encoding='utf-8') as f:
+            for key, value in config.items():
+                if isinstance(value, bool):
+                    value = 'true' if value else 'false'
+                f.write('%s = %s\n' % (key, value))
+        environ = {
+            'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+            'HOME': self.home,
+            'AWS_ACCESS_KEY_ID': TEST_AKID,
+            'AWS_SECRET_ACCESS_KEY': TEST_SECRET,
+            'AWS_EC2_METADATA_DISABLED': 'true',
+        }
+        for name in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'TSAN_OPTIONS',
+                     'LSAN_OPTIONS'):
+            if name in os.environ:
+                environ[name] = os.environ[name]
+        self._notify_sock = None
+        self._notes = []
+        self._notes_cond = threading.Condition()
+        if notify:
+            path = os.path.join(self.dir, 'notify.sock')
+            self._notify_sock = socket.socket(socket.AF_UNIX,
+                                              socket.SOCK_DGRAM)
+            self._notify_sock.bind(path)
+            self._notify_sock.settimeout(0.2)
+            environ['NOTIFY_SOCKET'] = path
+            self._notify_stop = False
+            self._notify_thread = threading.Thread(target=self._notify_loop,
+                                                   daemon=True)
+            self._notify_thread.start()
+        for name, value in (env or {}).items():
+            if value is None:
+                environ.pop(name, None)
+            else:
+                environ[name] = str(value)
+        wrapper = shlex.split(os.environ.get('OPTOUT_DAEMON_WRAPPER', ''))
+        self.argv = wrapper + [daemon_path(), '-c', self.config_path] + \
+            list(args or [])
+        self.env = environ
+        with open(self.log_path, 'wb') as log:
+            self.proc = _spawn(self.argv, env=environ, stdout=log,
+                               stderr=subprocess.STDOUT, cwd=self.dir)
+        self.pid = self.proc.pid
+
+    # sd_notify traffic -----------------------------------------------------
+
+    def _notify_loop(self):
+        while not self._notify_stop:
+            try:
+                data = self._notify_sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            with self._notes_cond:
+                for line in data.decode('utf-8', 'replace').splitlines():
+                    if line:
+                        self._notes.append(line)
+                self._notes_cond.notify_all()
+
+    def notifications(self):
+        """Every sd_notify line received so far ("READY=1", ...)."""
+        with self._notes_cond:
+            return list(self._notes)
+
+    def wait_notify(self, pattern, timeout=15.0):
+        """Waits for an sd_notify line matching the regex; returns it."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._notes_cond:
+            while True:
+                for line in self._notes:
+                    if rx.search(line):
+                        return line
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.proc.poll() is not None:
+                    return None
+                self._notes_cond.wait(min(remaining, 0.2))
+
+    # process ---------------------------------------------------------------
+
+    def signal(self, sig):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout=30.0):
+        """The exit status (negative: killed by that signal), or None if it
+        is still running after timeout seconds."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self):
+        """SIGKILL and reap. Returns the exit status."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.kill()
+            except OSError:
+                pass
+        try:
+            return self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, timeout=30.0):
+        """SIGTERM, wait up to timeout, then SIGKILL. Returns exit status."""
+        rc = _stop_process(self.proc, signal.SIGTERM, timeout)
+        self._close_notify()
+        return rc
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def log(self):
+        return _read_text(self.log_path)
+
+    def wait_log(self, pattern, timeout=15.0):
+        """Waits until the log matches the regex; returns the match or None."""
+        rx = re.compile(pattern)
+        return wait_until(lambda: rx.search(self.log()), timeout, 0.05)
+
+    def dump_log(self, tap, last=80):
+        """Prints the tail of the log as TAP diagnostics."""
+        lines = self.log().splitlines()
+        tap.diag('--- daemon log (last %d of %d lines) ---'
+                 % (min(last, len(lines)), len(lines)))
+        for line in lines[-last:]:
+            tap.diag(line)
+
+    def close(self):
+        """Stops the daemon if it still runs and releases its resources."""
+        return self.stop()
+
+    def _close_notify(self):
+        if self._notify_sock is not None:
+            self._notify_stop = True
+            self._notify_thread.join(2)
+            self._notify_sock.close()
+            self._notify_sock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
