@@ -462,6 +462,8 @@ int pipeline_run(const struct config *cfg, const struct credentials *cred,
 	}
 	log_notice("stopping: %zu request(s) in flight", pl.alive);
 	shutdown_drain(&pl);
+	if (!pl.fatal)
+		consumer_commit(pl.consumer);
 	consumer_close(pl.consumer);
 	if (pl.fatal)
 		r = -EIO;

@@ -72,7 +72,8 @@ struct producer *producer_new(const struct config *cfg, int wake_fd,
 {
 	struct producer *p = calloc(1, sizeof(*p));
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char err[512];
+	char err[512], value[64];
+	size_t vlen = sizeof(value);
 
 	if (!p || !conf) {
 		snprintf(errbuf, errlen, "producer: out of memory");
@@ -84,9 +85,12 @@ struct producer *producer_new(const struct config *cfg, int wake_fd,
 	if (config_apply_kafka(cfg, conf, false, errbuf, errlen) < 0)
 		goto fail;
 	if (set(conf, "enable.idempotence", "true", errbuf, errlen) < 0 ||
-	    set(conf, "acks", "all", errbuf, errlen) < 0 ||
-	    set(conf, "client.id", "optout-eraserd-results", errbuf,
-		errlen) < 0)
+	    set(conf, "acks", "all", errbuf, errlen) < 0)
+		goto fail;
+	if (rd_kafka_conf_get(conf, "client.id", value, &vlen) ==
+		    RD_KAFKA_CONF_OK &&
+	    strcmp(value, "rdkafka") == 0 &&
+	    set(conf, "client.id", "optout-eraserd", errbuf, errlen) < 0)
 		goto fail;
 	rd_kafka_conf_set_opaque(conf, p);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
