@@ -63,6 +63,7 @@ enum key_type {
 	KEY_SIZE,     /* size_t, min..max */
 	KEY_RATE,     /* double, min..max */
 	KEY_LOGLEVEL, /* int, log_level_parse() */
+	KEY_BOOL,     /* bool: true/false, yes/no, on/off, 1/0 */
 };
 
 struct config_key {
@@ -104,12 +105,31 @@ static const struct config_key config_keys[] = {
 	 false, {NULL, NULL}, "first backoff delay"},
 	{"retry.cap_ms", KEY_UINT, FIELD(retry_cap_ms), "20000", 1, 600000,
 	 false, {NULL, NULL}, "longest backoff delay"},
-	{"sender.workers", KEY_UINT, FIELD(sender_workers), "8", 1, 256, false,
-	 {NULL, NULL}, "sender threads"},
+	{"aws.use_fips_endpoint", KEY_BOOL, FIELD(aws_use_fips_endpoint),
+	 "false", 0, 0, false, {"AWS_USE_FIPS_ENDPOINT", NULL},
+	 "use the FIPS endpoints (sms-voice-fips.REGION...)"},
+	{"aws.use_dualstack_endpoint", KEY_BOOL,
+	 FIELD(aws_use_dualstack_endpoint), "false", 0, 0, false,
+	 {"AWS_USE_DUALSTACK_ENDPOINT", NULL},
+	 "use the dual-stack (IPv4 and IPv6) endpoints"},
+	{"aws.rate_adaptive", KEY_BOOL, FIELD(aws_rate_adaptive), "true", 0, 0,
+	 false, {NULL, NULL},
+	 "slow down below aws.rate_limit when AWS throttles anyway"},
+	{"retry.max_attempts", KEY_UINT, FIELD(retry_max_attempts), "0", 0,
+	 1000000, false, {NULL, NULL},
+	 "API calls per request at most, 0 = only retry.max_seconds limits"},
+	{"retry.budget", KEY_UINT, FIELD(retry_budget), "500", 0, 1000000,
+	 false, {NULL, NULL},
+	 "retry tokens shared by the pool (a retry costs 5, a timeout 10)"},
+	{"sender.workers", KEY_UINT, FIELD(sender_workers), "0", 0, 256, false,
+	 {NULL, NULL}, "sender threads, 0 = one per CPU core"},
 	{"sender.max_inflight", KEY_UINT, FIELD(sender_max_inflight), "256", 1,
 	 100000, false, {NULL, NULL}, "requests being worked on at once"},
 	{"http.connect_timeout_ms", KEY_UINT, FIELD(http_connect_timeout_ms),
 	 "3000", 1, 300000, false, {NULL, NULL}, "TCP+TLS connect timeout"},
+	{"http.max_connections", KEY_UINT, FIELD(http_max_connections), "64",
+	 1, 10000, false, {NULL, NULL},
+	 "API calls on the wire at once (one connection each), all workers"},
 	{"http.timeout_ms", KEY_UINT, FIELD(http_timeout_ms), "10000", 1,
 	 600000, false, {NULL, NULL}, "timeout of one API call"},
 	{"shutdown.timeout_ms", KEY_UINT, FIELD(shutdown_timeout_ms), "30000",
@@ -394,6 +414,22 @@ static int set_string(char **field, const char *value, char *msg,
  * Parses @value as key @k and stores it in @cfg.  Returns 0, -EINVAL or
  * -ENOMEM with the message (without place or key) in @msg.
  */
+/* 1 for true, 0 for false, -EINVAL otherwise. */
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}
+
 static int key_set(struct config *cfg, const struct config_key *k,
 		   const char *value, char *msg, size_t msglen)
 {
@@ -478,6 +514,15 @@ static int key_set(struct config *cfg, const struct config_key *k,
 			return -EINVAL;
 		}
 		*(double *)field = d;
+		return 0;
+	case KEY_BOOL:
+		ret = parse_bool(value);
+		if (ret < 0) {
+			snprintf(msg, msglen,
+				 "must be true or false (yes/no, on/off, 1/0)");
+			return -EINVAL;
+		}
+		*(bool *)field = ret == 1;
 		return 0;
 	case KEY_LOGLEVEL:
 		ret = log_level_parse(value);
@@ -1091,6 +1136,7 @@ void config_done(struct config *cfg)
 		case KEY_SIZE:
 		case KEY_RATE:
 		case KEY_LOGLEVEL:
+		case KEY_BOOL:
 			break;
 		}
 	}

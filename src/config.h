@@ -41,15 +41,21 @@ struct config {
 	char *aws_profile;  /* aws.profile or NULL */
 	char *aws_ca_file;  /* aws.ca_file or NULL (system store) */
 	double aws_rate_limit; /* aws.rate_limit, default 10, 0 = none */
+	bool aws_rate_adaptive; /* aws.rate_adaptive, default true */
+	bool aws_use_fips_endpoint;      /* default AWS_USE_FIPS_ENDPOINT */
+	bool aws_use_dualstack_endpoint; /* default AWS_USE_DUALSTACK_ENDPOINT */
 
 	unsigned retry_max_seconds; /* retry.max_seconds, default 900 */
 	unsigned retry_base_ms;     /* retry.base_ms, default 100 */
 	unsigned retry_cap_ms;      /* retry.cap_ms, default 20000 */
+	unsigned retry_max_attempts; /* retry.max_attempts, 0 = time only */
+	unsigned retry_budget;      /* retry.budget, default 500 */
 
-	unsigned sender_workers;      /* sender.workers, default 8 */
+	unsigned sender_workers;      /* sender.workers, 0 (default) = cores */
 	unsigned sender_max_inflight; /* sender.max_inflight, default 256 */
 	unsigned http_connect_timeout_ms; /* http.connect_timeout_ms, 3000 */
 	unsigned http_timeout_ms;         /* http.timeout_ms, 10000 */
+	unsigned http_max_connections;    /* http.max_connections, 64 */
 	unsigned shutdown_timeout_ms;     /* shutdown.timeout_ms, 30000 */
 
 	int log_level; /* log.level, default info (syslog priority) */

@@ -23,6 +23,7 @@ struct consumer {
 	const struct config *cfg;
 	struct consumer_hooks hooks;
 	bool paused;
+	bool fatal;
 };
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
@@ -34,8 +35,11 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		     void *opaque)
 {
+	struct consumer *c = opaque;
+
 	(void)rk;
-	(void)opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		c->fatal = true;
 	log_warning("requests consumer: %s: %s",
 		    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
@@ -55,8 +59,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
 			r = rd_kafka_assign(rk, parts);
+		/* librdkafka keeps a partition's application pause across
+		 * unassign/assign: set it explicitly either way. */
 		if (!error && !r && c->paused)
 			rd_kafka_pause_partitions(rk, parts);
+		else if (!error && !r)
+			rd_kafka_resume_partitions(rk, parts);
 		if (!error && !r)
 			c->hooks.assigned(c->hooks.opaque, parts);
 	} else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -65,6 +73,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		log_info("revoking %d partition(s)%s", parts->cnt,
 			 lost ? " (lost)" : "");
 		c->hooks.revoking(c->hooks.opaque, parts, lost);
+		rd_kafka_resume_partitions(rk, parts);
 		if (coop)
 			error = rd_kafka_incremental_unassign(rk, parts);
 		else
@@ -167,11 +176,24 @@ rd_kafka_message_t *consumer_poll(struct consumer *c)
 		rkm = rd_kafka_consumer_poll(c->rk, 0);
 		if (!rkm || !rkm->err)
 			return rkm;
+		/* A record that cannot be read (corrupt, undecompressable)
+		 * still has an offset: it must get an outcome. */
+		if (rkm->rkt && rkm->offset >= 0 &&
+		    (rkm->err == RD_KAFKA_RESP_ERR__BAD_MSG ||
+		     rkm->err == RD_KAFKA_RESP_ERR__BAD_COMPRESSION))
+			return rkm;
+		if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
+			c->fatal = true;
 		if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 			log_warning("requests consumer: %s",
 				    rd_kafka_message_errstr(rkm));
 		rd_kafka_message_destroy(rkm);
 	}
+}
+
+bool consumer_fatal(const struct consumer *c)
+{
+	return c->fatal;
 }
 
 int consumer_store(struct consumer *c, int32_t partition, int64_t offset)

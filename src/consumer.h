@@ -42,8 +42,12 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 			      char *errbuf, size_t errlen);
 
 /* Next message or NULL, without blocking; rebalance hooks run here.  Error
- * events are logged and not returned. */
+ * events are logged and not returned, except a record that cannot be read
+ * (rkm->err set, offset valid): it must still get an outcome. */
 rd_kafka_message_t *consumer_poll(struct consumer *c);
+
+/* True after a fatal consumer error: the daemon must stop. */
+bool consumer_fatal(const struct consumer *c);
 
 /* Stores @offset (the next one to consume) for @partition. */
 int consumer_store(struct consumer *c, int32_t partition, int64_t offset);

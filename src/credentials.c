@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * credentials.c - static AWS credentials from the environment, then the
- * shared credentials file, then the config file.
+ * credentials.c - static AWS credentials: the environment, a systemd
+ * credentials directory, and the profiles of the shared credentials and
+ * config files.
  *
  * The environment pair wins unless the caller names a profile: like the
  * SDKs' session profile (and the CLI's --profile), an explicit profile
@@ -16,12 +17,20 @@
  * file is no error; a line that is neither is, reported by file and line
  * number only, since the text could be a secret.
  *
- * Every copy of a secret (values, getline's buffer) is wiped with
- * OPENSSL_cleanse before it is freed.
+ * Besides the keys, a profile's reader keeps the settings that point at
+ * other sources (credential_process, role_arn, web_identity_token_file,
+ * role_session_name, source_profile) for credprov.c, which walks the
+ * whole chain.
  *
- * @locality start-up (main thread).
+ * Every copy of a secret (values, getline's buffer, a file's bytes) is
+ * wiped with OPENSSL_cleanse before it is freed.
+ *
+ * @locality credentials_load, credentials_from_env, credentials_paths and
+ * credentials_profile_name read the environment: start-up (main thread).
+ * The rest keep no state and may run on any thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,18 +43,11 @@
 #include <openssl/crypto.h>
 
 #include "credentials.h"
+#include "credsource.h"
 
 #define KEY_ID "aws_access_key_id"
 #define KEY_SECRET "aws_secret_access_key"
 #define KEY_TOKEN "aws_session_token"
-
-/* What one file holds for the profile. */
-struct found {
-	char *access_key_id;
-	char *secret_access_key;
-	char *session_token;
-	bool section; /* the profile's section is there */
-};
 
 __attribute__((format(printf, 3, 4))) static void
 set_error(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -67,11 +69,18 @@ static void secret_free(char *s)
 	free(s);
 }
 
-static void found_done(struct found *f)
+void credentials_profile_done(struct credentials_profile *f)
 {
+	if (!f)
+		return;
 	secret_free(f->access_key_id);
 	secret_free(f->secret_access_key);
 	secret_free(f->session_token);
+	free(f->credential_process);
+	free(f->role_arn);
+	free(f->web_identity_token_file);
+	free(f->role_session_name);
+	free(f->source_profile);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -134,7 +143,8 @@ static bool section_matches(const char *name, const char *profile,
 	return !strcmp(name, profile);
 }
 
-static int take_key(struct found *f, const char *key, const char *value)
+static int take_key(struct credentials_profile *f, const char *key,
+		    const char *value)
 {
 	if (key_eq(key, KEY_ID))
 		return set_value(&f->access_key_id, value);
@@ -142,17 +152,24 @@ static int take_key(struct found *f, const char *key, const char *value)
 		return set_value(&f->secret_access_key, value);
 	if (key_eq(key, KEY_TOKEN))
 		return set_value(&f->session_token, value);
+	if (key_eq(key, "credential_process"))
+		return set_value(&f->credential_process, value);
+	if (key_eq(key, "role_arn"))
+		return set_value(&f->role_arn, value);
+	if (key_eq(key, "web_identity_token_file"))
+		return set_value(&f->web_identity_token_file, value);
+	if (key_eq(key, "role_session_name"))
+		return set_value(&f->role_session_name, value);
+	if (key_eq(key, "source_profile"))
+		return set_value(&f->source_profile, value);
 	return 0;
 }
 
-/*
- * Reads @profile's keys from the INI file @path into @ret (moved there on
- * success).  A file that does not exist gives an empty @ret and 0.
- */
-static int read_ini(const char *path, const char *profile, bool config,
-		    struct found *ret, char *errbuf, size_t errlen)
+int credentials_profile_read(const char *path, const char *profile,
+			     bool config, struct credentials_profile *ret,
+			     char *errbuf, size_t errlen)
 {
-	struct found f = {0};
+	struct credentials_profile f = {0};
 	FILE *fp = NULL;
 	char *line = NULL, *p, *end, *key;
 	size_t cap = 0, lineno = 0;
@@ -191,7 +208,7 @@ static int read_ini(const char *path, const char *profile, bool config,
 			in_section = true;
 			in_profile = section_matches(trim(p + 1), profile,
 						     config);
-			f.section |= in_profile;
+			f.found |= in_profile;
 			nested = false;
 			continue;
 		}
@@ -228,12 +245,12 @@ out:
 	free(line);
 	if (fp)
 		fclose(fp);
-	found_done(&f);
+	credentials_profile_done(&f);
 	return r;
 }
 
-static void credentials_set_source(struct credentials *c, const char *what,
-				   const char *profile)
+void credentials_set_source(struct credentials *c, const char *what,
+			    const char *profile)
 {
 	if (profile)
 		snprintf(c->source, sizeof(c->source), "%s:%s", what, profile);
@@ -241,12 +258,13 @@ static void credentials_set_source(struct credentials *c, const char *what,
 		snprintf(c->source, sizeof(c->source), "%s", what);
 }
 
-/* Returns 0, -ENOENT when the pair is not set, -EINVAL when half is. */
-static int from_env(struct credentials *c, char *errbuf, size_t errlen)
+int credentials_from_env(struct credentials *ret, char *errbuf, size_t errlen)
 {
 	const char *id = getenv("AWS_ACCESS_KEY_ID");
 	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
 	const char *token = getenv("AWS_SESSION_TOKEN");
+	struct credentials c = {0};
+	int r = -ENOMEM;
 
 	if ((!id || !*id) && (!secret || !*secret))
 		return -ENOENT;
@@ -258,15 +276,160 @@ static int from_env(struct credentials *c, char *errbuf, size_t errlen)
 				      "AWS_ACCESS_KEY_ID");
 		return -EINVAL;
 	}
-	c->access_key_id = strdup(id);
-	c->secret_access_key = strdup(secret);
+	c.access_key_id = strdup(id);
+	c.secret_access_key = strdup(secret);
 	if (token && *token)
-		c->session_token = strdup(token);
-	if (!c->access_key_id || !c->secret_access_key ||
-	    (token && *token && !c->session_token))
-		return -ENOMEM;
-	credentials_set_source(c, "environment", NULL);
+		c.session_token = strdup(token);
+	if (!c.access_key_id || !c.secret_access_key ||
+	    (token && *token && !c.session_token))
+		goto out;
+	credentials_set_source(&c, "environment", NULL);
+	*ret = c;
+	memset(&c, 0, sizeof(c));
+	r = 0;
+out:
+	credentials_done(&c);
+	return r;
+}
+
+int credentials_read_file(const char *path, char **ret, char *errbuf,
+			  size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT)
+			set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	buf = malloc(CREDSOURCE_BODY_MAX + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf + len, CREDSOURCE_BODY_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CREDSOURCE_BODY_MAX) {
+			r = -EFBIG;
+			set_error(errbuf, errlen, "%s: larger than %d bytes",
+				  path, CREDSOURCE_BODY_MAX);
+			goto out;
+		}
+	}
+	if (memchr(buf, '\0', len)) {
+		r = -EINVAL;
+		set_error(errbuf, errlen, "%s: holds a NUL byte", path);
+		goto out;
+	}
+	while (len && strchr(" \t\r\n", buf[len - 1]))
+		len--;
+	buf[len] = '\0';
+	*ret = buf;
+	buf = NULL;
+out:
+	if (buf) {
+		OPENSSL_cleanse(buf, CREDSOURCE_BODY_MAX + 1);
+		free(buf);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* A key read from a file: printable ASCII without spaces. */
+static bool printable_key(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* Reads @dir/@name into *@ret (NULL when the file is missing or empty). */
+static int dir_key(const char *dir, const char *name, char **ret,
+		   char *errbuf, size_t errlen)
+{
+	char path[4096], *value = NULL;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path)) {
+		set_error(errbuf, errlen, "%s: path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	r = credentials_read_file(path, &value, errbuf, errlen);
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r)
+		return r;
+	if (value[0] && !printable_key(value)) {
+		set_error(errbuf, errlen, "%s: not a key (spaces or control "
+			  "characters inside)", path);
+		secret_free(value);
+		return -EINVAL;
+	}
+	if (!value[0]) {
+		free(value);
+		value = NULL;
+	}
+	*ret = value;
 	return 0;
+}
+
+int credentials_from_directory(const char *dir, struct credentials *ret,
+			       char *errbuf, size_t errlen)
+{
+	struct credentials c = {0};
+	int r;
+
+	if (!dir || !*dir)
+		return -ENOENT;
+	r = dir_key(dir, CREDENTIALS_DIR_KEY_ID, &c.access_key_id, errbuf,
+		    errlen);
+	if (!r)
+		r = dir_key(dir, CREDENTIALS_DIR_SECRET, &c.secret_access_key,
+			    errbuf, errlen);
+	if (!r)
+		r = dir_key(dir, CREDENTIALS_DIR_TOKEN, &c.session_token,
+			    errbuf, errlen);
+	if (r)
+		goto out;
+	if (!c.access_key_id && !c.secret_access_key) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (!c.access_key_id || !c.secret_access_key) {
+		set_error(errbuf, errlen, "%s has %s but no %s", dir,
+			  c.access_key_id ? CREDENTIALS_DIR_KEY_ID :
+					    CREDENTIALS_DIR_SECRET,
+			  c.access_key_id ? CREDENTIALS_DIR_SECRET :
+					    CREDENTIALS_DIR_KEY_ID);
+		r = -EINVAL;
+		goto out;
+	}
+	credentials_set_source(&c, "systemd-credentials", NULL);
+	*ret = c;
+	memset(&c, 0, sizeof(c));
+out:
+	credentials_done(&c);
+	return r;
 }
 
 /* @ret_path is a file from @var, else ~/.aws/@name; NULL without a home. */
@@ -303,41 +466,90 @@ out:
 	return 0;
 }
 
+int credentials_paths(char **ret_credentials, char **ret_config)
+{
+	char *cred = NULL, *conf = NULL;
+	int r;
+
+	r = file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", &cred);
+	if (!r)
+		r = file_path("AWS_CONFIG_FILE", "config", &conf);
+	if (r) {
+		free(cred);
+		return r;
+	}
+	*ret_credentials = cred;
+	*ret_config = conf;
+	return 0;
+}
+
+const char *credentials_profile_name(const char *profile, bool *ret_named)
+{
+	const char *env = getenv("AWS_PROFILE");
+
+	*ret_named = true;
+	if (profile && *profile)
+		return profile;
+	if (env && *env)
+		return env;
+	*ret_named = false;
+	return "default";
+}
+
+int credentials_profile_keys(const struct credentials_profile *f,
+			     const char *path, const char *profile,
+			     bool config, struct credentials *ret,
+			     char *errbuf, size_t errlen)
+{
+	struct credentials c = {0};
+	int r = -ENOMEM;
+
+	if (!f->access_key_id && !f->secret_access_key)
+		return -ENOENT;
+	if (!f->access_key_id || !f->secret_access_key) {
+		set_error(errbuf, errlen, "%s: profile \"%s\" has %s but no %s",
+			  path, profile, f->access_key_id ? KEY_ID : KEY_SECRET,
+			  f->access_key_id ? KEY_SECRET : KEY_ID);
+		return -EINVAL;
+	}
+	c.access_key_id = strdup(f->access_key_id);
+	c.secret_access_key = strdup(f->secret_access_key);
+	if (f->session_token)
+		c.session_token = strdup(f->session_token);
+	if (!c.access_key_id || !c.secret_access_key ||
+	    (f->session_token && !c.session_token))
+		goto out;
+	credentials_set_source(&c, config ? "config-file" :
+					    "shared-credentials-file",
+			       profile);
+	*ret = c;
+	memset(&c, 0, sizeof(c));
+	r = 0;
+out:
+	credentials_done(&c);
+	return r;
+}
+
 /* Returns 0 with @c filled, -ENOENT when @path has no pair for @profile
  * (*seen tells whether it has the section), or an error. */
 static int from_file(const char *path, const char *profile, bool config,
 		     struct credentials *c, bool *seen, char *errbuf,
 		     size_t errlen)
 {
-	struct found f = {0};
+	struct credentials_profile f = {0};
 	int r;
 
 	if (!path)
 		return -ENOENT;
-	r = read_ini(path, profile, config, &f, errbuf, errlen);
+	r = credentials_profile_read(path, profile, config, &f, errbuf,
+				     errlen);
 	if (r)
 		goto out;
-	*seen |= f.section;
-	if (!f.access_key_id && !f.secret_access_key) {
-		r = -ENOENT;
-		goto out;
-	}
-	if (!f.access_key_id || !f.secret_access_key) {
-		r = -EINVAL;
-		set_error(errbuf, errlen, "%s: profile \"%s\" has %s but no %s",
-			  path, profile, f.access_key_id ? KEY_ID : KEY_SECRET,
-			  f.access_key_id ? KEY_SECRET : KEY_ID);
-		goto out;
-	}
-	c->access_key_id = f.access_key_id;
-	c->secret_access_key = f.secret_access_key;
-	c->session_token = f.session_token;
-	memset(&f, 0, sizeof(f));
-	credentials_set_source(c, config ? "config-file" :
-					   "shared-credentials-file",
-			       profile);
+	*seen |= f.found;
+	r = credentials_profile_keys(&f, path, profile, config, c, errbuf,
+				     errlen);
 out:
-	found_done(&f);
+	credentials_profile_done(&f);
 	return r;
 }
 
@@ -346,29 +558,20 @@ int credentials_load(const char *profile, struct credentials *ret,
 {
 	struct credentials c = {0};
 	char *cred_path = NULL, *conf_path = NULL;
-	const char *env_profile = getenv("AWS_PROFILE");
-	const char *name = "default";
-	bool explicit = profile && *profile, named = false, seen = false;
+	const char *name;
+	bool explicit = profile && *profile, named, seen = false;
 	int r;
 
 	set_error(errbuf, errlen, "%s", "");
 	if (!ret)
 		return -EINVAL;
-	if (explicit) {
-		name = profile;
-		named = true;
-	} else if (env_profile && *env_profile) {
-		name = env_profile;
-		named = true;
-	}
+	name = credentials_profile_name(profile, &named);
 	if (!explicit) {
-		r = from_env(&c, errbuf, errlen);
+		r = credentials_from_env(&c, errbuf, errlen);
 		if (r != -ENOENT)
 			goto out;
 	}
-	r = file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", &cred_path);
-	if (!r)
-		r = file_path("AWS_CONFIG_FILE", "config", &conf_path);
+	r = credentials_paths(&cred_path, &conf_path);
 	if (r)
 		goto out;
 	r = from_file(cred_path, name, false, &c, &seen, errbuf, errlen);

@@ -33,6 +33,10 @@ struct job {
 	int attempts;
 	bool given_back; /* not finished (shutdown): no outcome, no commit */
 	int64_t completed_at_ms;
+	int64_t deadline_ms;   /* monotonic: retries end here (failed) */
+	int64_t not_before_ms; /* monotonic: next attempt not before */
+	unsigned budget_taken; /* cost of its last retry (budget refund) */
+	void *xfer;            /* the worker's transfer while on the wire */
 
 	/* Outcome payload kept until the delivery report (main thread). */
 	char *payload;

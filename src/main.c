@@ -18,7 +18,7 @@
 #include <sysexits.h>
 
 #include "config.h"
-#include "credentials.h"
+#include "credprov.h"
 #include "log.h"
 #include "pipeline.h"
 
@@ -81,11 +81,14 @@ int main(int argc, char **argv)
 	};
 	const char *path = DEFAULT_CONFIG;
 	char **overrides = NULL;
-	int noverrides = 0, check = 0, c, r, ex = EX_OK;
+	int noverrides = 0, check = 0, c, r, ex = EX_OK, curl_ready = 0;
 	struct config cfg = {0};
-	struct credentials cred = {0};
+	struct credprov *cred = NULL;
 	char errbuf[1024];
 
+	/* First, so that a stop requested during start-up is not lost. */
+	if (install_signals() < 0)
+		return EX_OSERR;
 	overrides = calloc((size_t)argc + 1, sizeof(*overrides));
 	if (!overrides)
 		return EX_OSERR;
@@ -133,30 +136,32 @@ int main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 
-	r = credentials_load(cfg.aws_profile, &cred, errbuf, sizeof(errbuf));
-	if (r < 0) {
-		log_error("credentials: %s", errbuf);
-		ex = EX_CONFIG;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		log_error("cannot set up libcurl");
+		ex = EX_OSERR;
 		goto out;
 	}
-	if (install_signals() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		log_error("cannot set up signals or libcurl");
-		ex = EX_OSERR;
+	curl_ready = 1;
+	cred = credprov_new(&cfg, errbuf, sizeof(errbuf));
+	if (!cred) {
+		log_error("credentials: %s", errbuf);
+		ex = EX_CONFIG;
 		goto out;
 	}
 	log_notice("optout-eraserd %s starting (configuration %s)",
 		   PACKAGE_VERSION, path);
 	errbuf[0] = '\0';
-	r = pipeline_run(&cfg, &cred, &stop_requested, errbuf, sizeof(errbuf));
+	r = pipeline_run(&cfg, cred, &stop_requested, errbuf, sizeof(errbuf));
 	if (r < 0 && errbuf[0]) {
 		log_error("%s", errbuf);
 		ex = EX_UNAVAILABLE;
 	} else if (r < 0) {
 		ex = EX_SOFTWARE;
 	}
-	curl_global_cleanup();
 out:
-	credentials_done(&cred);
+	credprov_free(cred);
+	if (curl_ready)
+		curl_global_cleanup();
 	config_done(&cfg);
 	free(overrides);
 	return ex;

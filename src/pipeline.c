@@ -29,7 +29,7 @@
 #include "api.h"
 #include "config.h"
 #include "consumer.h"
-#include "credentials.h"
+#include "credprov.h"
 #include "dispatch.h"
 #include "job.h"
 #include "log.h"
@@ -57,6 +57,8 @@ struct pipeline {
 	int64_t resend_at_ms;
 	bool closing;         /* shutting down: no draining on revoke */
 	bool fatal;
+	bool held;            /* a systemic failure holds the pipeline */
+	volatile sig_atomic_t *stop;
 	uint64_t done[OUTCOME__COUNT];
 	uint64_t given_back;
 };
@@ -170,6 +172,14 @@ static void on_delivered(void *opaque, struct job *job,
 			job_release(pl, job);
 			return;
 		}
+		if (pl->closing && err == RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
+			job_release(pl, job);
+			return;
+		}
+		if (pl->closing && err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+			job_release(pl, job);
+			return;
+		}
 		job->produce_attempts++;
 		log_warning("outcome of partition %d offset %" PRId64
 			    " not delivered (%s), producing it again "
@@ -264,6 +274,15 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 	else if (r < 0)
 		goto nomem;
 
+	if (rkm->err) {
+		snprintf(job->req.error_message,
+			 sizeof(job->req.error_message),
+			 "the record could not be read: %s",
+			 rd_kafka_err2str(rkm->err));
+		job->req.error_code = REQUEST_ERR_MALFORMED;
+		finish(pl, job);
+		return 0;
+	}
 	r = request_parse(&job->req, rkm->payload, rkm->len,
 			  pl->cfg->requests_max_bytes);
 	if (r == -ENOMEM)
@@ -306,16 +325,27 @@ nomem:
 	return -ENOMEM;
 }
 
+/* Consumption stops at the in-flight bound (resumes below 3/4 of it) and
+ * while the sender reports a systemic failure. */
 static void backpressure(struct pipeline *pl)
 {
 	size_t max = pl->cfg->sender_max_inflight;
+	char reason[192];
+	bool held = sender_paused(pl->sender, reason, sizeof(reason));
 
-	if (!consumer_paused(pl->consumer) && pl->alive >= max) {
-		log_debug("%zu requests in flight: pausing consumption",
-			  pl->alive);
+	if (held != pl->held) {
+		pl->held = held;
+		if (held)
+			log_notice("consumption paused: %s", reason);
+		else
+			log_notice("consumption resumed");
+	}
+	if (!consumer_paused(pl->consumer) && (held || pl->alive >= max)) {
+		log_debug("%zu requests in flight%s: pausing consumption",
+			  pl->alive, held ? ", systemic failure" : "");
 		consumer_pause(pl->consumer, true);
-	} else if (consumer_paused(pl->consumer) && !pl->closing &&
-		   pl->alive <= max - max / 4) {
+	} else if (consumer_paused(pl->consumer) && !pl->closing && !held &&
+		   pl->alive < max && pl->alive <= max - max / 4) {
 		log_debug("%zu requests in flight: resuming consumption",
 			  pl->alive);
 		consumer_pause(pl->consumer, false);
@@ -351,7 +381,7 @@ static void on_revoking(void *opaque,
 	/* Delivery reports pop the done prefix as they come, so what is
 	 * pending is from the first request without an outcome on. */
 	if (!lost && !pl->closing) {
-		while (!pl->fatal && util_mono_ms() < deadline) {
+		while (!pl->fatal && !*pl->stop && util_mono_ms() < deadline) {
 			size_t pending = 0;
 
 			for (i = 0; i < parts->cnt; i++)
@@ -396,15 +426,18 @@ static void shutdown_drain(struct pipeline *pl)
 		step(pl, 50);
 	}
 	left = producer_flush(pl->producer, 1000);
+	if (left > 0) {
+		log_warning("shutdown: %d outcome(s) not acknowledged: their "
+			    "requests stay uncommitted", left);
+		producer_purge(pl->producer);
+	}
 	producer_poll(pl->producer);
-	if (left > 0)
-		log_warning("shutdown: %d outcome(s) not acknowledged", left);
 }
 
-int pipeline_run(const struct config *cfg, const struct credentials *cred,
+int pipeline_run(const struct config *cfg, struct credprov *cred,
 		 volatile sig_atomic_t *stop, char *errbuf, size_t errlen)
 {
-	struct pipeline pl = {.cfg = cfg, .wake = {-1, -1}};
+	struct pipeline pl = {.cfg = cfg, .wake = {-1, -1}, .stop = stop};
 	struct consumer_hooks hooks = {on_assigned, on_revoking, &pl};
 	int r = 0, i;
 	struct job *j, *n;
@@ -437,13 +470,18 @@ int pipeline_run(const struct config *cfg, const struct credentials *cred,
 		goto out;
 	}
 	log_notice("running: requests %s -> results %s, region %s, "
-		   "%u workers, %u in flight at most, credentials from %s",
+		   "%d workers, %u in flight at most, credentials from %s",
 		   cfg->requests_topic, cfg->results_topic, cfg->aws_region,
-		   cfg->sender_workers, cfg->sender_max_inflight, cred->source);
+		   sender_workers(pl.sender), cfg->sender_max_inflight,
+		   credprov_source(cred));
 
 	while (!*stop && !pl.fatal) {
 		step(&pl, POLL_INTERVAL_MS);
-		while (pl.alive < cfg->sender_max_inflight && !*stop) {
+		backpressure(&pl);
+		/* Always served, so that rebalances and the poll interval are
+		 * kept; paused partitions deliver nothing more, so the bound
+		 * is exceeded at most by what was already fetched. */
+		while (!*stop) {
 			rd_kafka_message_t *rkm = consumer_poll(pl.consumer);
 
 			if (!rkm)
@@ -458,6 +496,10 @@ int pipeline_run(const struct config *cfg, const struct credentials *cred,
 			}
 		}
 		backpressure(&pl);
+		if (consumer_fatal(pl.consumer)) {
+			log_error("requests consumer failed for good: stopping");
+			pl.fatal = true;
+		}
 		r = 0;
 	}
 	log_notice("stopping: %zu request(s) in flight", pl.alive);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 struct config;
-struct credentials;
+struct credprov;
 
 /*
  * Runs until *@stop becomes non-zero or a fatal error.  Returns 0 after an
@@ -21,7 +21,7 @@ struct credentials;
  * flushed, offsets committed), or a negative errno with the reason logged
  * (start-up errors in @errbuf).
  */
-int pipeline_run(const struct config *cfg, const struct credentials *cred,
+int pipeline_run(const struct config *cfg, struct credprov *cred,
 		 volatile sig_atomic_t *stop, char *errbuf, size_t errlen);
 
 #endif

@@ -142,6 +142,11 @@ int producer_flush(struct producer *p, int timeout_ms)
 	return rd_kafka_outq_len(p->rk);
 }
 
+void producer_purge(struct producer *p)
+{
+	rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+}
+
 int producer_outstanding(struct producer *p)
 {
 	return rd_kafka_outq_len(p->rk);

@@ -47,6 +47,10 @@ void producer_poll(struct producer *p);
  * delivery reports.  Returns the number still outstanding. */
 int producer_flush(struct producer *p, int timeout_ms);
 
+/* Drops every outcome not yet acknowledged (shutdown): their delivery
+ * reports arrive with a purge error at the next producer_poll(). */
+void producer_purge(struct producer *p);
+
 /* Outcomes produced and not yet reported. */
 int producer_outstanding(struct producer *p);
 

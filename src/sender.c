@@ -2,23 +2,38 @@
 /*
  * sender.c - the signer/sender worker pool.
  *
- * One mutex guards the pool's queues (todo, done) and the per-region token
- * buckets; one condition variable (on CLOCK_MONOTONIC) wakes workers for new
- * jobs, for stop, and ends their interruptible sleeps (backoff, pacing).
- * A worker holds its job without the lock while it signs and sends, so the
- * lock is only held for queue operations.
+ * Each worker thread owns a libcurl multi handle (its connection cache
+ * keeps HTTPS connections alive between calls), an inbox filled by
+ * sender_submit(), and a private list of jobs waiting to start an attempt
+ * (new, backing off, paced or held by a pause).  A job is on the wire as one
+ * `struct xfer`; its answer decides: final (outcome), retry later, or hold.
  *
- * Each worker owns a libcurl easy handle, reused for every call so that the
- * HTTPS connection stays open (keep-alive), and a SigV4 key cache.
+ * Shared state, all under the pool's one mutex: the done list, the per-region
+ * token buckets, the retry budget and the pause ("systemic failure") state.
+ * The lock is never held across curl or signing work.
+ *
+ * Pause rules (a pause holds requests instead of failing them):
+ *  - an authentication answer that is not clock skew: "credentials rejected";
+ *  - SENDER_TRANSPORT_PAUSE transport failures in a row with no answer in
+ *    between: "endpoint unreachable";
+ *  - the retry budget cannot pay for a retry: "retry budget exhausted";
+ *  - AccessDeniedException SENDER_DENIED_STREAK times in a row, for at least
+ *    two lists, with no other answer in between: "access denied for every
+ *    request".  A request denied on its own is retried until
+ *    SENDER_DENIED_ATTEMPTS denials before it ends "denied", so that a
+ *    denial of everything is recognised before anything is concluded.
+ * While paused one probe at a time is sent, with backoff from 1 s to
+ * SENDER_PROBE_MAX_MS; a final answer to a probe lifts the pause.
  */
 #include "autoconf.h" /* PACKAGE_VERSION */
 #include "sender.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,116 +45,108 @@
 
 #include "api.h"
 #include "config.h"
-#include "credentials.h"
+#include "credprov.h"
+#include "endpoint.h"
 #include "job.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "retry.h"
 #include "sigv4.h"
 #include "util.h"
 
 #define SENDER_BODY_MAX (1024 * 1024) /* larger answers are cut */
 #define SENDER_REGIONS_MAX 64
+#define SENDER_TRANSPORT_PAUSE 5   /* transport failures in a row */
+#define SENDER_PROBE_MIN_MS 1000
+#define SENDER_PROBE_MAX_MS 30000
+#define SENDER_DENIED_STREAK 4     /* denials in a row, 2+ lists: pause */
+#define SENDER_DENIED_ATTEMPTS 3   /* denials of one job before "denied" */
+#define SENDER_SKEW_S 240          /* AWS allows 5 minutes */
+#define SENDER_POLL_MAX_MS 1000
 
 struct region_bucket {
 	char region[API_REGION_MAX];
 	struct ratelimit rl;
 };
 
+struct worker;
+
+/* One attempt on the wire. */
+struct xfer {
+	struct worker *w;
+	struct job *job;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct creds *creds;
+	bool probe;
+	char url[1024];
+	char body[512];
+	/* The answer. */
+	char *rbody;
+	size_t rlen, rcap;
+	char error_type[256];
+	char request_id[128];
+	char content_type[128];
+	char date[64];
+	char retry_after[32];
+};
+
 struct worker {
 	struct sender *s;
 	pthread_t thread;
 	int id;
-	CURL *curl;
+	CURLM *multi;
+	pthread_mutex_t lock; /* inbox only */
+	struct job *inbox_head, *inbox_tail;
+	atomic_int load; /* jobs held by this worker */
+	/* Worker-private. */
+	struct job *waiting; /* jobs waiting to start an attempt */
+	int active;          /* transfers on the wire */
+	int max_active;      /* this worker's share of http.max_connections */
 	struct sigv4_key_cache keys;
-	/* Per-attempt capture of the answer. */
-	char *body;
-	size_t body_len, body_cap;
-	char error_type[256];
-	char request_id[128];
-	char content_type[128];
+	bool started;
 };
 
 struct sender {
 	const struct config *cfg;
-	const struct credentials *cred;
+	struct credprov *cred;
 	int wake_fd;
+	struct retry_policy policy;
+	struct endpoint_opts endpoint;
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct job *todo_head, *todo_tail;
 	struct job *done_head, *done_tail;
-	bool stopping;
 	struct region_bucket buckets[SENDER_REGIONS_MAX];
 	size_t nbuckets;
+	struct retry_budget budget;
+	bool paused;
+	char pause_reason[192];
+	bool probe_busy;
+	int64_t next_probe_ms;
+	int64_t probe_backoff_ms;
+	int transport_failures;
+	char denied_list[2][REQUEST_LIST_MAX + 1];
+	int ndenied;
+	int denied_streak;
 
+	atomic_llong clock_offset_s;
+	atomic_bool stopping;
 	atomic_size_t inflight;
 	struct worker *workers;
 	int nworkers;
 };
 
-int sender_endpoint_url(const char *endpoint, const char *region, char *buf,
-			size_t len)
+static void wake_main(struct sender *s)
 {
-	const char *p;
-	int n;
+	char c = 's';
+	ssize_t n;
 
-	if (!endpoint) {
-		n = snprintf(buf, len, "https://sms-voice.%s.amazonaws.com/",
-			     region);
-		return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
-	}
-	p = strstr(endpoint, "{region}");
-	if (!p)
-		n = snprintf(buf, len, "%s", endpoint);
-	else
-		n = snprintf(buf, len, "%.*s%s%s", (int)(p - endpoint),
-			     endpoint, region, p + strlen("{region}"));
-	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+	/* A full pipe already means "wake up". */
+	n = write(s->wake_fd, &c, 1);
+	(void)n;
 }
 
-/* host[:port] of @url, which starts with a scheme. */
-static int url_host(const char *url, char *buf, size_t len)
-{
-	const char *h = strstr(url, "://"), *e;
-
-	if (!h)
-		return -EINVAL;
-	h += 3;
-	e = h + strcspn(h, "/?#");
-	if (e == h || (size_t)(e - h) >= len)
-		return -EINVAL;
-	memcpy(buf, h, (size_t)(e - h));
-	buf[e - h] = '\0';
-	return 0;
-}
-
-/* URL path (at least "/") of @url. */
-static const char *url_path(const char *url)
-{
-	const char *h = strstr(url, "://"), *p;
-
-	if (!h)
-		return "/";
-	p = h + 3 + strcspn(h + 3, "/?#");
-	return *p == '/' ? p : "/";
-}
-
-/* Waits until @deadline_ms (monotonic) or stop.  Lock held.  Returns true
- * when stopping. */
-static bool sleep_until_locked(struct sender *s, int64_t deadline_ms)
-{
-	while (!s->stopping) {
-		int64_t now = util_mono_ms();
-		struct timespec ts;
-
-		if (now >= deadline_ms)
-			break;
-		ts.tv_sec = deadline_ms / 1000;
-		ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-	}
-	return s->stopping;
-}
+/* ------------------------------------------------------------ shared state */
 
 static struct ratelimit *bucket_locked(struct sender *s, const char *region)
 {
@@ -156,57 +163,129 @@ static struct ratelimit *bucket_locked(struct sender *s, const char *region)
 		 region);
 	ratelimit_init(&s->buckets[i].rl, s->cfg->aws_rate_limit,
 		       util_mono_ms());
+	ratelimit_set_adaptive(&s->buckets[i].rl, s->cfg->aws_rate_adaptive);
 	return &s->buckets[i].rl;
 }
 
-/* Waits for a call token of @region.  Returns false when stopping. */
-static bool pace(struct sender *s, const char *region)
+static void pause_locked(struct sender *s, int64_t now, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void pause_locked(struct sender *s, int64_t now, const char *fmt, ...)
 {
-	bool ok = true;
+	va_list ap;
+
+	if (s->paused)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->pause_reason, sizeof(s->pause_reason), fmt, ap);
+	va_end(ap);
+	s->paused = true;
+	s->probe_busy = false;
+	s->probe_backoff_ms = SENDER_PROBE_MIN_MS;
+	s->next_probe_ms = now + s->probe_backoff_ms;
+	log_warning("pipeline paused: %s; probing every %d s at most",
+		    s->pause_reason, SENDER_PROBE_MAX_MS / 1000);
+	wake_main(s);
+}
+
+static void resume_locked(struct sender *s)
+{
+	if (!s->paused)
+		return;
+	log_notice("pipeline resumed: %s has cleared", s->pause_reason);
+	s->paused = false;
+	s->probe_busy = false;
+	s->pause_reason[0] = '\0';
+	s->transport_failures = 0;
+	s->ndenied = 0;
+	s->denied_streak = 0;
+	retry_budget_init(&s->budget, s->cfg->retry_budget);
+	wake_main(s);
+}
+
+/* The probe met the fault again: wait twice as long for the next one. */
+static void probe_failed_locked(struct sender *s, int64_t now)
+{
+	s->probe_backoff_ms *= 2;
+	if (s->probe_backoff_ms > SENDER_PROBE_MAX_MS)
+		s->probe_backoff_ms = SENDER_PROBE_MAX_MS;
+	s->next_probe_ms = now + s->probe_backoff_ms;
+}
+
+enum admit { ADMIT_GO, ADMIT_WAIT };
+
+/* May @job start an attempt now?  Takes a pacing token (and the probe slot
+ * while paused).  On ADMIT_WAIT *ret_wait_ms says how long to wait. */
+static enum admit admit(struct sender *s, struct job *job, int64_t now,
+			bool *ret_probe, int64_t *ret_wait_ms)
+{
+	enum admit a = ADMIT_GO;
+	bool probe = false;
+	int64_t wait;
 
 	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		struct ratelimit *rl = bucket_locked(s, region);
-		int64_t wait = ratelimit_take(rl, util_mono_ms());
-
-		if (s->stopping) {
-			ok = false;
-			break;
+	if (s->paused) {
+		if (s->probe_busy || now < s->next_probe_ms) {
+			*ret_wait_ms = s->probe_busy ? 200
+						     : s->next_probe_ms - now;
+			a = ADMIT_WAIT;
+			goto out;
 		}
-		if (wait == 0)
-			break;
-		if (sleep_until_locked(s, util_mono_ms() + wait)) {
-			ok = false;
-			break;
-		}
+		probe = true;
 	}
+	wait = ratelimit_take(bucket_locked(s, job->region), now);
+	if (wait > 0) {
+		*ret_wait_ms = wait;
+		a = ADMIT_WAIT;
+		goto out;
+	}
+	if (probe)
+		s->probe_busy = true;
+	*ret_probe = probe;
+out:
 	pthread_mutex_unlock(&s->lock);
-	return ok;
+	return a;
 }
+
+static void finish(struct sender *s, struct job *job)
+{
+	job->completed_at_ms = util_wall_ms();
+	job->next = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->done_tail)
+		s->done_tail->next = job;
+	else
+		s->done_head = job;
+	s->done_tail = job;
+	pthread_mutex_unlock(&s->lock);
+	wake_main(s);
+}
+
+/* -------------------------------------------------------------- transfers */
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct worker *w = userdata;
+	struct xfer *x = userdata;
 	size_t n = size * nmemb, room;
 
-	if (w->body_len + n + 1 > w->body_cap && w->body_cap < SENDER_BODY_MAX) {
-		size_t cap = w->body_cap ? w->body_cap : 4096;
+	if (x->rlen + n + 1 > x->rcap && x->rcap < SENDER_BODY_MAX) {
+		size_t cap = x->rcap ? x->rcap : 1024;
 		char *nb;
 
-		while (cap < w->body_len + n + 1 && cap < SENDER_BODY_MAX)
+		while (cap < x->rlen + n + 1 && cap < SENDER_BODY_MAX)
 			cap *= 2;
-		nb = realloc(w->body, cap);
+		nb = realloc(x->rbody, cap);
 		if (!nb)
 			return 0;
-		w->body = nb;
-		w->body_cap = cap;
+		x->rbody = nb;
+		x->rcap = cap;
 	}
-	room = w->body_cap - w->body_len - 1;
+	room = x->rcap - x->rlen - 1;
 	if (n > room)
 		n = room; /* cut, but keep reading */
-	memcpy(w->body + w->body_len, ptr, n);
-	w->body_len += n;
-	w->body[w->body_len] = '\0';
+	memcpy(x->rbody + x->rlen, ptr, n);
+	x->rlen += n;
+	x->rbody[x->rlen] = '\0';
 	return size * nmemb;
 }
 
@@ -234,15 +313,18 @@ static void header_value(const char *line, size_t len, const char *name,
 static size_t on_header(char *line, size_t size, size_t nmemb,
 			void *userdata)
 {
-	struct worker *w = userdata;
+	struct xfer *x = userdata;
 	size_t n = size * nmemb;
 
-	header_value(line, n, "x-amzn-errortype", w->error_type,
-		     sizeof(w->error_type));
-	header_value(line, n, "x-amzn-requestid", w->request_id,
-		     sizeof(w->request_id));
-	header_value(line, n, "content-type", w->content_type,
-		     sizeof(w->content_type));
+	header_value(line, n, "x-amzn-errortype", x->error_type,
+		     sizeof(x->error_type));
+	header_value(line, n, "x-amzn-requestid", x->request_id,
+		     sizeof(x->request_id));
+	header_value(line, n, "content-type", x->content_type,
+		     sizeof(x->content_type));
+	header_value(line, n, "date", x->date, sizeof(x->date));
+	header_value(line, n, "x-amz-retry-after", x->retry_after,
+		     sizeof(x->retry_after));
 	return n;
 }
 
@@ -270,170 +352,208 @@ static const char *transport_code(CURLcode rc)
 	}
 }
 
-/* One signed call.  Fills job->res. */
-static void call_once(struct worker *w, struct job *job)
+static bool is_timeout_code(const char *code)
+{
+	return code && (strcmp(code, "Timeout") == 0 ||
+			strcmp(code, "ConnectionError") == 0 ||
+			strcmp(code, "ConnectionReset") == 0 ||
+			strcmp(code, "DnsError") == 0 ||
+			strcmp(code, "TlsError") == 0 ||
+			strcmp(code, "TransportError") == 0);
+}
+
+static int append_header(struct curl_slist **list, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int append_header(struct curl_slist **list, const char *fmt, ...)
+{
+	char line[4096];
+	struct curl_slist *n;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return -ENOSPC;
+	n = curl_slist_append(*list, line);
+	OPENSSL_cleanse(line, sizeof(line));
+	if (!n)
+		return -ENOMEM;
+	*list = n;
+	return 0;
+}
+
+static CURL *easy_new(struct worker *w)
+{
+	const struct config *cfg = w->s->cfg;
+	CURL *e = curl_easy_init();
+	char ua[64];
+
+	if (!e)
+		return NULL;
+	snprintf(ua, sizeof(ua), "optout-eraserd/%s", PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, ua);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)cfg->http_connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->http_timeout_ms);
+	if (cfg->aws_ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->aws_ca_file);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	return e;
+}
+
+static void xfer_free(struct xfer *x)
+{
+	if (!x)
+		return;
+	if (x->easy) {
+		curl_multi_remove_handle(x->w->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	creds_unref(x->creds);
+	free(x->rbody);
+	free(x);
+}
+
+/* Signs and starts one attempt of @job.  Returns 0, or a negative errno
+ * with job->res describing a local, final failure. */
+static int start_attempt(struct worker *w, struct job *job, bool probe)
 {
 	struct sender *s = w->s;
-	const struct credentials *cred = s->cred;
-	char url[1024], host[512], body[512], hdr[4][1024];
-	char errtext[CURL_ERROR_SIZE] = "";
+	struct xfer *x = calloc(1, sizeof(*x));
+	char host[512];
 	struct sigv4_header sh[3];
 	struct sigv4_request sreq;
 	struct sigv4_credentials sc;
 	struct sigv4_result sig = {0};
-	struct curl_slist *headers = NULL, *h;
-	struct api_http http = {0};
-	char *auth_hdr = NULL, *token_hdr = NULL;
-	size_t auth_len;
+	const struct credentials *c;
 	int blen, r;
-	long status = 0;
-	CURLcode rc;
+	time_t when;
 
 	api_result_done(&job->res);
 	memset(&job->res, 0, sizeof(job->res));
-	w->body_len = 0;
-	w->error_type[0] = w->request_id[0] = w->content_type[0] = '\0';
-
-	r = sender_endpoint_url(s->cfg->aws_endpoint, job->region, url,
-				sizeof(url));
-	if (r == 0)
-		r = url_host(url, host, sizeof(host));
-	blen = api_build_body(job->req.list, job->req.number, body,
-			      sizeof(body));
-	if (r < 0 || blen < 0) {
-		api_result_transport(&job->res, "ConfigurationError",
-				     "endpoint URL or body does not fit");
-		job->res.retry = API_RETRY_NONE;
-		goto out;
+	if (!x) {
+		r = -ENOMEM;
+		goto fail;
 	}
-
+	x->w = w;
+	x->job = job;
+	x->probe = probe;
+	r = endpoint_url(&s->endpoint, job->region, x->url, sizeof(x->url));
+	if (r == 0)
+		r = endpoint_host(x->url, host, sizeof(host));
+	blen = api_build_body(job->req.list, job->req.number, x->body,
+			      sizeof(x->body));
+	if (r < 0 || blen < 0) {
+		r = -EINVAL;
+		api_result_transport(&job->res, "ConfigurationError",
+				     "the endpoint URL or body does not fit");
+		goto fail_final;
+	}
+	x->creds = credprov_get(s->cred);
+	c = &x->creds->c;
 	sh[0] = (struct sigv4_header){"Host", host};
 	sh[1] = (struct sigv4_header){"Content-Type", API_CONTENT_TYPE};
 	sh[2] = (struct sigv4_header){"X-Amz-Target", API_TARGET};
 	sreq = (struct sigv4_request){
 		.method = "POST",
-		.path = url_path(url),
+		.path = "/",
 		.headers = sh,
 		.nheaders = 3,
-		.body = body,
+		.body = x->body,
 		.body_len = (size_t)blen,
 	};
-	sc = (struct sigv4_credentials){cred->access_key_id,
-					cred->secret_access_key,
-					cred->session_token};
-	r = sigv4_sign(&sreq, &sc, job->region, API_SIGNING_NAME, time(NULL),
+	{
+		const char *p = strstr(x->url, "://");
+
+		p = p ? p + 3 + strcspn(p + 3, "/?#") : NULL;
+		if (p && *p == '/')
+			sreq.path = p;
+	}
+	sc = (struct sigv4_credentials){c->access_key_id, c->secret_access_key,
+					c->session_token};
+	when = time(NULL) + (time_t)atomic_load(&s->clock_offset_s);
+	r = sigv4_sign(&sreq, &sc, job->region, API_SIGNING_NAME, when,
 		       &w->keys, &sig);
 	if (r < 0) {
 		api_result_transport(&job->res, "SigningError",
-				     "could not sign the request");
-		job->res.retry = API_RETRY_NONE;
-		goto out;
+				     "the request could not be signed");
+		goto fail_final;
 	}
-
-	snprintf(hdr[0], sizeof(hdr[0]), "Host: %s", host);
-	snprintf(hdr[1], sizeof(hdr[1]), "X-Amz-Date: %s", sig.amz_date);
-	snprintf(hdr[2], sizeof(hdr[2]), "Content-Type: %s", API_CONTENT_TYPE);
-	snprintf(hdr[3], sizeof(hdr[3]), "X-Amz-Target: %s", API_TARGET);
-	auth_len = strlen(sig.authorization) + sizeof("Authorization: ");
-	auth_hdr = malloc(auth_len);
-	if (!auth_hdr)
-		goto nomem;
-	snprintf(auth_hdr, auth_len, "Authorization: %s", sig.authorization);
-	if (cred->session_token) {
-		size_t tl = strlen(cred->session_token) +
-			    sizeof("X-Amz-Security-Token: ");
-
-		token_hdr = malloc(tl);
-		if (!token_hdr)
-			goto nomem;
-		snprintf(token_hdr, tl, "X-Amz-Security-Token: %s",
-			 cred->session_token);
+	r = append_header(&x->headers, "Host: %s", host);
+	if (!r)
+		r = append_header(&x->headers, "X-Amz-Date: %s", sig.amz_date);
+	if (!r)
+		r = append_header(&x->headers, "Content-Type: %s",
+				  API_CONTENT_TYPE);
+	if (!r)
+		r = append_header(&x->headers, "X-Amz-Target: %s", API_TARGET);
+	if (!r)
+		r = append_header(&x->headers, "Authorization: %s",
+				  sig.authorization);
+	if (!r && c->session_token)
+		r = append_header(&x->headers, "X-Amz-Security-Token: %s",
+				  c->session_token);
+	if (!r)
+		r = append_header(&x->headers, "Expect:");
+	sigv4_result_done(&sig);
+	if (r < 0)
+		goto fail;
+	x->easy = easy_new(w);
+	if (!x->easy) {
+		r = -ENOMEM;
+		goto fail;
 	}
-	for (r = 0; r < 4; r++) {
-		h = curl_slist_append(headers, hdr[r]);
-		if (!h)
-			goto nomem;
-		headers = h;
+	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, (long)blen);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
+		r = -ENOMEM;
+		goto fail;
 	}
-	h = curl_slist_append(headers, auth_hdr);
-	if (!h)
-		goto nomem;
-	headers = h;
-	if (token_hdr) {
-		h = curl_slist_append(headers, token_hdr);
-		if (!h)
-			goto nomem;
-		headers = h;
-	}
-	h = curl_slist_append(headers, "Expect:");
-	if (!h)
-		goto nomem;
-	headers = h;
-
-	curl_easy_setopt(w->curl, CURLOPT_URL, url);
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE, (long)blen);
-	curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, errtext);
-	rc = curl_easy_perform(w->curl);
-	if (rc != CURLE_OK) {
-		char msg[CURL_ERROR_SIZE + 64];
-
-		snprintf(msg, sizeof(msg), "%s%s%s", curl_easy_strerror(rc),
-			 errtext[0] ? ": " : "", errtext);
-		api_result_transport(&job->res, transport_code(rc), msg);
-		goto out;
-	}
-	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
-	http.status = status;
-	http.error_type = w->error_type[0] ? w->error_type : NULL;
-	http.request_id = w->request_id[0] ? w->request_id : NULL;
-	http.content_type = w->content_type[0] ? w->content_type : NULL;
-	http.body = w->body ? w->body : "";
-	http.body_len = w->body_len;
-	if (api_parse_response(&http, &job->res) < 0)
-		goto nomem;
-	goto out;
-nomem:
+	job->attempts++;
+	job->xfer = x;
+	w->active++;
+	return 0;
+fail:
 	api_result_done(&job->res);
 	memset(&job->res, 0, sizeof(job->res));
-	api_result_transport(&job->res, "OutOfMemory", "out of memory");
-out:
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(headers);
-	free(auth_hdr);
-	if (token_hdr) {
-		OPENSSL_cleanse(token_hdr, strlen(token_hdr));
-		free(token_hdr);
+	api_result_transport(&job->res, "OutOfMemory",
+			     "out of memory starting the call");
+fail_final:
+	job->res.retry = API_RETRY_NONE;
+	if (probe) {
+		pthread_mutex_lock(&s->lock);
+		s->probe_busy = false;
+		pthread_mutex_unlock(&s->lock);
 	}
-	sigv4_result_done(&sig);
+	xfer_free(x);
+	return r < 0 ? r : -EINVAL;
 }
 
-/* Capped exponential backoff with full jitter for attempt @n (1-based). */
-static int64_t backoff_ms(const struct config *cfg, int n,
-			  enum api_retry retry)
-{
-	uint64_t cap = cfg->retry_cap_ms, d = cfg->retry_base_ms;
-	int i;
-
-	for (i = 1; i < n && d < cap; i++)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	d = util_random() % (d + 1);
-	/* A rejected signature or credential is not cured by hammering. */
-	if (retry == API_RETRY_AUTH && d < 1000)
-		d = 1000;
-	return (int64_t)d;
-}
-
-static void log_attempt(const struct job *job, const char *what)
+static void log_attempt(const struct job *job, const char *what, int prio)
 {
 	char masked[LOG_MASK_MAX], message[512];
 	const struct api_result *res = &job->res;
 
-	log_msg(res->retry != API_RETRY_NONE ? LOG_WARNING : LOG_DEBUG,
+	log_msg(prio,
 		"%s: partition %d offset %" PRId64 " number %s attempt %d: "
 		"HTTP %ld %s%s%s",
 		what, (int)job->partition, job->offset,
@@ -445,54 +565,268 @@ static void log_attempt(const struct job *job, const char *what)
 				  sizeof(message)));
 }
 
-/* Runs @job to its final answer, or gives it back on stop. */
-static void process(struct worker *w, struct job *job)
+static bool clock_skew_code(const char *code)
+{
+	static const char *const codes[] = {
+		"RequestTimeTooSkewed", "RequestExpired",
+		"InvalidSignatureException", "SignatureDoesNotMatch",
+		"AuthFailure", "RequestInTheFuture",
+	};
+	size_t i;
+
+	for (i = 0; code && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* AWS said the signature's time is off: when its Date says so, adopt the
+ * offset.  Returns true when the offset changed (retry at once). */
+static bool correct_clock(struct sender *s, const struct xfer *x)
+{
+	time_t server, local = time(NULL);
+	long long skew, old;
+
+	if (!x->date[0] || !clock_skew_code(x->job->res.error_code))
+		return false;
+	server = curl_getdate(x->date, NULL);
+	if (server <= 0)
+		return false;
+	skew = (long long)(server - local);
+	old = atomic_load(&s->clock_offset_s);
+	if (llabs(skew - old) < SENDER_SKEW_S)
+		return false;
+	atomic_store(&s->clock_offset_s, skew);
+	log_warning("clock skew: AWS's clock is %lld s %s ours; signing with "
+		    "the corrected time",
+		    llabs(skew), skew > 0 ? "ahead of" : "behind");
+	return true;
+}
+
+enum verdict { V_FINAL, V_RETRY, V_HOLD };
+
+/* Decides what happens to @job after the attempt in @x, updating the
+ * shared state.  Sets job->not_before_ms for V_RETRY/V_HOLD. */
+static enum verdict judge(struct sender *s, struct xfer *x, int64_t now)
+{
+	struct job *job = x->job;
+	struct api_result *res = &job->res;
+	enum verdict v = V_FINAL;
+	bool transport = res->http_status == 0 && is_timeout_code(res->error_code);
+	int64_t delay;
+	unsigned cost;
+
+	pthread_mutex_lock(&s->lock);
+	if (x->probe)
+		s->probe_busy = false;
+	if (res->retry == API_RETRY_AUTH && correct_clock(s, x)) {
+		job->not_before_ms = now;
+		v = V_RETRY;
+		goto out;
+	}
+	/* A region nobody resolves (an ARN naming a made-up region) is the
+	 * request's fault, not the endpoint's. */
+	if (transport && strcmp(res->error_code, "DnsError") == 0 &&
+	    strcmp(job->region, s->cfg->aws_region) != 0 &&
+	    !s->cfg->aws_endpoint)
+		goto out;
+
+	if (res->retry == API_RETRY_NONE && res->outcome == OUTCOME_DENIED) {
+		int i, known = 0;
+
+		/* Denials since the last answer that was not one: several
+		 * lists denied and nothing allowed in between is the
+		 * credentials' fault, not the lists'. */
+		s->denied_streak++;
+		for (i = 0; i < s->ndenied; i++)
+			known |= strcmp(s->denied_list[i], job->req.list) == 0;
+		if (!known && s->ndenied < 2)
+			snprintf(s->denied_list[s->ndenied++],
+				 sizeof(s->denied_list[0]), "%s",
+				 job->req.list);
+		if (s->ndenied >= 2 &&
+		    s->denied_streak >= SENDER_DENIED_STREAK)
+			pause_locked(s, now,
+				     "access denied for every request "
+				     "(AccessDeniedException for lists %s, "
+				     "%s and more, nothing allowed since)",
+				     s->denied_list[0], s->denied_list[1]);
+		if (x->probe && s->paused)
+			probe_failed_locked(s, now);
+		if (s->paused || job->attempts < SENDER_DENIED_ATTEMPTS) {
+			/* Not yet known to be this request's own fault. */
+			v = V_HOLD;
+			job->not_before_ms =
+				now + (s->paused ? 100 : SENDER_PROBE_MIN_MS);
+			if (s->paused)
+				job->deadline_ms =
+					now +
+					(int64_t)s->policy.max_seconds * 1000;
+		}
+		goto out;
+	}
+	if (res->retry == API_RETRY_NONE) {
+		/* An answer: the service works for us. */
+		s->transport_failures = 0;
+		s->ndenied = 0;
+		s->denied_streak = 0;
+		retry_budget_refund(&s->budget, job->budget_taken);
+		ratelimit_succeeded(bucket_locked(s, job->region), now);
+		resume_locked(s);
+		goto out;
+	}
+
+	/* Retryable. */
+	if (res->retry == API_RETRY_THROTTLE)
+		ratelimit_throttled(bucket_locked(s, job->region), now);
+	else
+		ratelimit_succeeded(bucket_locked(s, job->region), now);
+	if (res->retry == API_RETRY_AUTH) {
+		credprov_invalidate(s->cred, x->creds);
+		pause_locked(s, now, "credentials rejected: %s",
+			     res->error_code ? res->error_code : "?");
+	} else if (transport) {
+		if (++s->transport_failures >= SENDER_TRANSPORT_PAUSE)
+			pause_locked(s, now, "endpoint unreachable: %s: %.100s",
+				     res->error_code,
+				     res->error_message ? res->error_message
+							: "");
+	} else {
+		s->transport_failures = 0;
+	}
+	if (!s->paused) {
+		cost = retry_budget_take(&s->budget, transport);
+		if (cost == 0)
+			pause_locked(s, now,
+				     "retry budget exhausted (AWS keeps "
+				     "failing: %s)",
+				     res->error_code ? res->error_code : "?");
+		else
+			job->budget_taken = cost; /* the last retry's cost */
+	}
+	if (s->paused) {
+		/* Held: the outage does not use up the request's time. */
+		if (x->probe)
+			probe_failed_locked(s, now);
+		job->deadline_ms = now + (int64_t)s->policy.max_seconds * 1000;
+		job->not_before_ms = now + 100;
+		v = V_HOLD;
+		goto out;
+	}
+	delay = retry_backoff_ms(&s->policy, job->attempts, res->retry,
+				 retry_after_parse(x->retry_after),
+				 util_random());
+	if (retry_allowed(&s->policy, job->attempts,
+			  now - (job->deadline_ms -
+				 (int64_t)s->policy.max_seconds * 1000),
+			  delay)) {
+		job->not_before_ms = now + delay;
+		v = V_RETRY;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 {
 	struct sender *s = w->s;
-	int64_t start = util_mono_ms();
-	int64_t limit = (int64_t)s->cfg->retry_max_seconds * 1000;
+	struct job *job = x->job;
+	struct api_http http = {0};
+	long status = 0;
+	int64_t now = util_mono_ms();
+	enum verdict v;
 
-	for (;;) {
-		int64_t now, delay;
-		bool stop;
+	if (rc != CURLE_OK) {
+		char msg[CURL_ERROR_SIZE + 64];
 
-		if (!pace(s, job->region)) {
-			job->given_back = true;
-			return;
+		snprintf(msg, sizeof(msg), "%s", curl_easy_strerror(rc));
+		api_result_transport(&job->res, transport_code(rc), msg);
+	} else {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		http.status = status;
+		http.error_type = x->error_type[0] ? x->error_type : NULL;
+		http.request_id = x->request_id[0] ? x->request_id : NULL;
+		http.content_type = x->content_type[0] ? x->content_type : NULL;
+		http.body = x->rbody ? x->rbody : "";
+		http.body_len = x->rlen;
+		if (api_parse_response(&http, &job->res) < 0) {
+			api_result_done(&job->res);
+			memset(&job->res, 0, sizeof(job->res));
+			api_result_transport(&job->res, "OutOfMemory",
+					     "out of memory reading the answer");
 		}
-		job->attempts++;
-		call_once(w, job);
-		if (job->res.retry == API_RETRY_NONE) {
-			log_attempt(job, "answer");
-			return;
-		}
-		now = util_mono_ms();
-		if (now - start >= limit) {
-			log_attempt(job, "giving up");
-			return;
-		}
-		log_attempt(job, "retrying");
-		delay = backoff_ms(s->cfg, job->attempts, job->res.retry);
-		if (now + delay > start + limit)
-			delay = start + limit - now;
-		pthread_mutex_lock(&s->lock);
-		stop = sleep_until_locked(s, now + delay);
-		pthread_mutex_unlock(&s->lock);
-		if (stop) {
-			job->given_back = true;
-			return;
-		}
+	}
+	job->xfer = NULL;
+	w->active--;
+	v = judge(s, x, now);
+	xfer_free(x);
+	switch (v) {
+	case V_FINAL:
+		log_attempt(job, job->res.retry != API_RETRY_NONE ? "giving up"
+								: "answer",
+			    job->res.retry != API_RETRY_NONE ? LOG_WARNING
+							     : LOG_DEBUG);
+		atomic_fetch_sub(&w->load, 1);
+		finish(s, job);
+		break;
+	case V_RETRY:
+	case V_HOLD:
+		log_attempt(job, v == V_RETRY ? "retrying" : "holding",
+			    LOG_INFO);
+		job->next = w->waiting;
+		w->waiting = job;
+		break;
 	}
 }
 
-static void wake_main(struct sender *s)
-{
-	char c = 's';
-	ssize_t n;
+/* ------------------------------------------------------------------ worker */
 
-	/* A full pipe already means "wake up". */
-	n = write(s->wake_fd, &c, 1);
-	(void)n;
+static void give_back(struct worker *w, struct job *job)
+{
+	job->given_back = true;
+	atomic_fetch_sub(&w->load, 1);
+	finish(w->s, job);
+}
+
+/* Starts every waiting job that may start; returns the time (monotonic ms)
+ * at which the next one may. */
+static int64_t start_ready(struct worker *w, int64_t now)
+{
+	struct sender *s = w->s;
+	struct job **jp = &w->waiting, *job;
+	int64_t next = now + SENDER_POLL_MAX_MS;
+
+	while (*jp && w->active < w->max_active) {
+		int64_t wait = 0;
+		bool probe = false;
+
+		job = *jp;
+		if (job->not_before_ms > now) {
+			if (job->not_before_ms < next)
+				next = job->not_before_ms;
+			jp = &job->next;
+			continue;
+		}
+		if (admit(s, job, now, &probe, &wait) == ADMIT_WAIT) {
+			job->not_before_ms = now + wait;
+			if (job->not_before_ms < next)
+				next = job->not_before_ms;
+			jp = &job->next;
+			continue;
+		}
+		*jp = job->next;
+		job->next = NULL;
+		if (job->attempts == 0)
+			job->deadline_ms =
+				now + (int64_t)s->policy.max_seconds * 1000;
+		if (start_attempt(w, job, probe) < 0) {
+			log_attempt(job, "cannot send", LOG_ERR);
+			atomic_fetch_sub(&w->load, 1);
+			finish(s, job);
+		}
+	}
+	return next;
 }
 
 static void *worker_main(void *arg)
@@ -501,89 +835,95 @@ static void *worker_main(void *arg)
 	struct sender *s = w->s;
 
 	for (;;) {
-		struct job *job;
+		struct job *in, *job, *next;
+		CURLMsg *msg;
+		int running = 0, left, timeout;
+		int64_t now, next_ms;
+		bool stopping;
 
-		pthread_mutex_lock(&s->lock);
-		while (!s->todo_head && !s->stopping)
-			pthread_cond_wait(&s->cond, &s->lock);
-		job = s->todo_head;
-		if (!job) {
-			pthread_mutex_unlock(&s->lock);
-			break;
+		pthread_mutex_lock(&w->lock);
+		in = w->inbox_head;
+		w->inbox_head = w->inbox_tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		for (job = in; job; job = next) {
+			next = job->next;
+			job->next = w->waiting;
+			w->waiting = job;
 		}
-		s->todo_head = job->next;
-		if (!s->todo_head)
-			s->todo_tail = NULL;
-		job->next = NULL;
-		pthread_mutex_unlock(&s->lock);
+		stopping = atomic_load(&s->stopping);
+		if (stopping) {
+			for (job = w->waiting; job; job = next) {
+				next = job->next;
+				give_back(w, job);
+			}
+			w->waiting = NULL;
+			if (w->active == 0)
+				break;
+		}
+		now = util_mono_ms();
+		next_ms = stopping ? now + 100 : start_ready(w, now);
 
-		if (s->stopping)
-			job->given_back = true;
-		else
-			process(w, job);
-		job->completed_at_ms = util_wall_ms();
+		curl_multi_perform(w->multi, &running);
+		while ((msg = curl_multi_info_read(w->multi, &left))) {
+			struct xfer *x = NULL;
 
-		pthread_mutex_lock(&s->lock);
-		if (s->done_tail)
-			s->done_tail->next = job;
-		else
-			s->done_head = job;
-		s->done_tail = job;
-		pthread_mutex_unlock(&s->lock);
-		wake_main(s);
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+					  (char **)&x);
+			complete(w, x, msg->data.result);
+			next_ms = now; /* a retry may be due at once */
+		}
+		now = util_mono_ms();
+		timeout = next_ms <= now ? 0 : (int)(next_ms - now);
+		if (timeout > SENDER_POLL_MAX_MS)
+			timeout = SENDER_POLL_MAX_MS;
+		curl_multi_poll(w->multi, NULL, 0, timeout, NULL);
 	}
 	return NULL;
 }
 
 static int worker_init(struct worker *w, struct sender *s, int id)
 {
-	const struct config *cfg = s->cfg;
-	char ua[64];
-
 	w->s = s;
 	w->id = id;
-	w->curl = curl_easy_init();
-	if (!w->curl)
+	w->max_active = ((int)s->cfg->http_max_connections + s->nworkers - 1) /
+			s->nworkers;
+	pthread_mutex_init(&w->lock, NULL);
+	w->multi = curl_multi_init();
+	if (!w->multi)
 		return -ENOMEM;
-	snprintf(ua, sizeof(ua), "optout-eraserd/%s", PACKAGE_VERSION);
-	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(w->curl, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)cfg->http_connect_timeout_ms);
-	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS,
-			 (long)cfg->http_timeout_ms);
-	if (cfg->aws_ca_file)
-		curl_easy_setopt(w->curl, CURLOPT_CAINFO, cfg->aws_ca_file);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERDATA, w);
+	/* Connections are kept per multi handle and reused by every call. */
+	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)w->max_active);
 	return 0;
 }
 
 static void worker_done(struct worker *w)
 {
-	if (w->curl)
-		curl_easy_cleanup(w->curl);
+	struct job *job, *next;
+
+	for (job = w->waiting; job; job = next) {
+		next = job->next;
+		job_free(job);
+	}
+	for (job = w->inbox_head; job; job = next) {
+		next = job->next;
+		job_free(job);
+	}
+	if (w->multi)
+		curl_multi_cleanup(w->multi);
 	sigv4_key_cache_done(&w->keys);
-	free(w->body);
+	pthread_mutex_destroy(&w->lock);
 }
 
-struct sender *sender_new(const struct config *cfg,
-			  const struct credentials *cred, int wake_fd,
-			  char *errbuf, size_t errlen)
+/* ------------------------------------------------------------- public API */
+
+struct sender *sender_new(const struct config *cfg, struct credprov *cred,
+			  int wake_fd, char *errbuf, size_t errlen)
 {
 	struct sender *s = calloc(1, sizeof(*s));
-	pthread_condattr_t ca;
-	int i, r;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, r, n;
 
 	if (!s) {
 		snprintf(errbuf, errlen, "sender: out of memory");
@@ -592,29 +932,34 @@ struct sender *sender_new(const struct config *cfg,
 	s->cfg = cfg;
 	s->cred = cred;
 	s->wake_fd = wake_fd;
+	s->policy = (struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
+					  cfg->retry_max_attempts,
+					  cfg->retry_max_seconds};
+	s->endpoint = (struct endpoint_opts){cfg->aws_endpoint,
+					     cfg->aws_use_fips_endpoint,
+					     cfg->aws_use_dualstack_endpoint};
+	retry_budget_init(&s->budget, cfg->retry_budget);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	s->workers = calloc(cfg->sender_workers, sizeof(*s->workers));
+	n = cfg->sender_workers ? (int)cfg->sender_workers
+				: (int)(cores > 0 ? cores : 1);
+	s->workers = calloc((size_t)n, sizeof(*s->workers));
 	if (!s->workers) {
 		snprintf(errbuf, errlen, "sender: out of memory");
 		goto fail;
 	}
-	for (i = 0; i < (int)cfg->sender_workers; i++) {
+	s->nworkers = n;
+	for (i = 0; i < n; i++) {
 		r = worker_init(&s->workers[i], s, i);
 		if (r == 0)
 			r = -pthread_create(&s->workers[i].thread, NULL,
 					    worker_main, &s->workers[i]);
 		if (r < 0) {
-			worker_done(&s->workers[i]);
 			snprintf(errbuf, errlen,
 				 "sender: cannot start worker %d: %s", i,
 				 strerror(-r));
 			goto fail;
 		}
-		s->nworkers++;
+		s->workers[i].started = true;
 	}
 	return s;
 fail:
@@ -624,28 +969,25 @@ fail:
 
 void sender_submit(struct sender *s, struct job *job)
 {
+	struct worker *w = &s->workers[0];
+	int i;
+
+	/* The least loaded worker gets it. */
+	for (i = 1; i < s->nworkers; i++)
+		if (atomic_load(&s->workers[i].load) < atomic_load(&w->load))
+			w = &s->workers[i];
 	job->next = NULL;
+	job->not_before_ms = 0;
 	atomic_fetch_add(&s->inflight, 1);
-	pthread_mutex_lock(&s->lock);
-	if (s->stopping) {
-		/* Nothing new starts once stopping: straight back. */
-		job->given_back = true;
-		if (s->done_tail)
-			s->done_tail->next = job;
-		else
-			s->done_head = job;
-		s->done_tail = job;
-		pthread_mutex_unlock(&s->lock);
-		wake_main(s);
-		return;
-	}
-	if (s->todo_tail)
-		s->todo_tail->next = job;
+	atomic_fetch_add(&w->load, 1);
+	pthread_mutex_lock(&w->lock);
+	if (w->inbox_tail)
+		w->inbox_tail->next = job;
 	else
-		s->todo_head = job;
-	s->todo_tail = job;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+		w->inbox_head = job;
+	w->inbox_tail = job;
+	pthread_mutex_unlock(&w->lock);
+	curl_multi_wakeup(w->multi);
 }
 
 struct job *sender_take_done(struct sender *s)
@@ -668,12 +1010,31 @@ size_t sender_inflight(const struct sender *s)
 	return atomic_load(&s->inflight);
 }
 
+bool sender_paused(struct sender *s, char *reason, size_t len)
+{
+	bool paused;
+
+	pthread_mutex_lock(&s->lock);
+	paused = s->paused;
+	if (paused && len)
+		snprintf(reason, len, "%s", s->pause_reason);
+	pthread_mutex_unlock(&s->lock);
+	return paused;
+}
+
+int sender_workers(const struct sender *s)
+{
+	return s->nworkers;
+}
+
 void sender_stop(struct sender *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->stopping = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	int i;
+
+	atomic_store(&s->stopping, true);
+	for (i = 0; i < s->nworkers; i++)
+		if (s->workers[i].multi)
+			curl_multi_wakeup(s->workers[i].multi);
 }
 
 void sender_free(struct sender *s)
@@ -685,19 +1046,15 @@ void sender_free(struct sender *s)
 		return;
 	sender_stop(s);
 	for (i = 0; i < s->nworkers; i++)
-		pthread_join(s->workers[i].thread, NULL);
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].thread, NULL);
 	for (i = 0; i < s->nworkers; i++)
 		worker_done(&s->workers[i]);
 	for (j = s->done_head; j; j = n) {
 		n = j->next;
 		job_free(j);
 	}
-	for (j = s->todo_head; j; j = n) {
-		n = j->next;
-		job_free(j);
-	}
 	free(s->workers);
-	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -2,38 +2,49 @@
 /*
  * sender.h - the signer/sender worker pool.
  *
- * N worker threads take jobs from one queue; each signs (SigV4) and sends
- * the DeleteOptedOutNumber call with its own libcurl handle (persistent
- * connections), classifies the answer, and retries throttling, transient and
- * authentication faults with capped exponential backoff and full jitter,
- * re-signing every attempt, until the answer is final or retry.max_seconds
- * have passed.  Calls per region are paced by one token bucket shared by
- * all workers (aws.rate_limit).
+ * N worker threads, each driving one libcurl multi handle with many
+ * concurrent transfers over persistent connections.  A worker signs (SigV4,
+ * with a referenced credentials snapshot) and sends each attempt,
+ * classifies the answer (api.c's table), and retries throttling, transient
+ * and authentication faults under the retry policy (retry.c): capped
+ * exponential backoff with full jitter, AWS's retry-after hint, per-request
+ * attempt and time limits, and a retry budget shared by the whole pool.
+ * Calls per region are paced by one token bucket per region shared by all
+ * workers (aws.rate_limit, adaptive when AWS throttles anyway).
  *
- * Jobs are handed over: sender_submit() gives the job to the pool; a finished
- * job is put on the done list and the main loop is woken by one byte written
- * to @wake_fd; sender_take_done() hands the jobs back.  Workers never touch
- * consumer or offset state.
+ * Systemic failures - credentials rejected, access denied for everything,
+ * the endpoint unreachable, the retry budget exhausted - are not the
+ * request's fault: the pool enters a "paused" state, the main loop stops
+ * consuming (sender_paused), the held requests keep their retry time, and
+ * one probe at a time is retried with long backoff until an answer shows the
+ * fault has cleared.  Clock skew reported by AWS is corrected from the
+ * response's Date header.
  *
- * @locality sender_new/submit/take_done/stop/free: main thread only.
+ * Jobs are handed over: sender_submit() gives the job to a worker; a
+ * finished job is put on the done list and the main loop is woken by one
+ * byte written to @wake_fd; sender_take_done() hands the jobs back.  Workers
+ * never touch consumer or offset state.
+ *
+ * @locality every function: main thread only.
  */
 #ifndef OPTOUT_SENDER_H
 #define OPTOUT_SENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config;
-struct credentials;
+struct credprov;
 struct job;
 struct sender;
 
 /*
- * Starts cfg->sender_workers threads.  @cfg and @cred must outlive the
- * sender.  Returns NULL with a message in @errbuf on failure.
+ * Starts the workers (cfg->sender_workers, 0 = one per CPU core).  @cfg
+ * and @cred must outlive the sender.  Returns NULL with a message in
+ * @errbuf on failure.
  */
-struct sender *sender_new(const struct config *cfg,
-			  const struct credentials *cred, int wake_fd,
-			  char *errbuf, size_t errlen);
+struct sender *sender_new(const struct config *cfg, struct credprov *cred,
+			  int wake_fd, char *errbuf, size_t errlen);
 
 /* Hands @job (region, request set) to the pool. */
 void sender_submit(struct sender *s, struct job *job);
@@ -46,19 +57,24 @@ struct job *sender_take_done(struct sender *s);
 size_t sender_inflight(const struct sender *s);
 
 /*
- * Starts shutdown: queued jobs and jobs waiting for a retry or a rate-limit
- * token are given back (done with given_back set); calls already on the wire
- * finish.  Returns at once.
+ * True while a systemic failure holds the pipeline; writes why to @reason
+ * (e.g. "credentials rejected: UnrecognizedClientException").  The main
+ * loop is woken whenever this changes.
+ */
+bool sender_paused(struct sender *s, char *reason, size_t len);
+
+/* Number of worker threads. */
+int sender_workers(const struct sender *s);
+
+/*
+ * Starts shutdown: jobs not on the wire (queued, waiting for a retry or a
+ * rate-limit token, held by a pause) are given back (done with given_back
+ * set); calls already on the wire finish.  Returns at once.
  */
 void sender_stop(struct sender *s);
 
 /* Stops (if not yet), joins the workers and frees the pool, including any
  * job not taken back. */
 void sender_free(struct sender *s);
-
-/* The endpoint URL for @region: aws.endpoint with "{region}" replaced, or
- * https://sms-voice.REGION.amazonaws.com/.  Returns 0 or -ENOSPC. */
-int sender_endpoint_url(const char *endpoint, const char *region, char *buf,
-			size_t len);
 
 #endif

@@ -405,6 +405,78 @@ def produce(bootstrap, topic, records, timeout=30.0):
     return [(p, o) for _, p, o in results]
 
 
+class Stream:
+    """Produces records at a steady rate from a background thread, so a
+    test can keep requests arriving while it changes the endpoint. records
+    as for produce(); rate in records per second. .sent counts records
+    handed to the producer, .errors collects delivery errors; join() waits
+    for the end and the final flush and returns True when every record
+    was acknowledged."""
+
+    def __init__(self, bootstrap, topic, records, rate, timeout=30.0):
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.records = list(records)
+        self.rate = float(rate)
+        self.timeout = timeout
+        self.sent = 0
+        self.acked = 0
+        self.errors = []
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _delivered(self, err, msg):
+        if err is not None:
+            self.errors.append(str(err))
+        else:
+            self.acked += 1
+
+    def _run(self):
+        from confluent_kafka import Producer
+        producer = Producer({'bootstrap.servers': self.bootstrap,
+                             'acks': 'all', 'enable.idempotence': True,
+                             'linger.ms': 0,
+                             'message.timeout.ms': int(self.timeout * 1000)})
+        start = time.monotonic()
+        for i, rec in enumerate(self.records):
+            if self._stop:
+                break
+            due = start + i / self.rate
+            while True:
+                left = due - time.monotonic()
+                if left <= 0:
+                    break
+                producer.poll(min(left, 0.05))
+            if not isinstance(rec, tuple):
+                rec = (None, rec)
+            kwargs = {'key': _encode(rec[0]),
+                      'value': _encode(rec[1]) if len(rec) > 1 else None,
+                      'on_delivery': self._delivered}
+            if len(rec) > 2 and rec[2] is not None:
+                kwargs['partition'] = rec[2]
+            while True:
+                try:
+                    producer.produce(self.topic, **kwargs)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            producer.poll(0)
+            self.sent += 1
+        left = producer.flush(self.timeout)
+        if left:
+            self.errors.append('%d record(s) undelivered' % left)
+
+    def stop(self):
+        """Produces nothing more (what was sent is still flushed)."""
+        self._stop = True
+
+    def join(self, timeout=None):
+        self._thread.join(timeout)
+        return not self._thread.is_alive() and not self.errors and \
+            self.acked == self.sent
+
+
 def _partitions_of(consumer, topic, timeout):
     deadline = time.monotonic() + timeout
     while True:
@@ -422,7 +494,8 @@ def consume_all(bootstrap, topic, expected, timeout=30.0):
     """Reads topic from the beginning of every partition (assign(), no group
     membership) until expected records arrived or timeout seconds passed.
     Returns [{"key", "value" (bytes), "json" (parsed or None), "partition",
-    "offset"}] in arrival order (offset order within a partition)."""
+    "offset", "timestamp" (the record's timestamp, Unix ms, or None)}] in
+    arrival order (offset order within a partition)."""
     from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
     consumer = Consumer({'bootstrap.servers': bootstrap,
                          'group.id': 'optout-test-reader-%d-%d' % (
@@ -447,9 +520,11 @@ def consume_all(bootstrap, topic, expected, timeout=30.0):
                 parsed = json.loads(value) if value is not None else None
             except ValueError:
                 parsed = None
+            ts_type, ts = msg.timestamp()
             out.append({'key': msg.key(), 'value': value, 'json': parsed,
                         'partition': msg.partition(),
-                        'offset': msg.offset()})
+                        'offset': msg.offset(),
+                        'timestamp': ts if ts_type else None})
     finally:
         consumer.close()
     return out
@@ -544,8 +619,13 @@ class Endpoint:
             lists = lists[0]
         return self._control('POST', '/_test/lists', list(lists))
 
-    def set_faults(self, rules):
-        return self._control('POST', '/_test/faults', list(rules))
+    def set_faults(self, rules, seed=None):
+        """Replaces the fault rules (see endpoint.py --help); seed makes the
+        draws of rules with a "rate" repeatable."""
+        if seed is None:
+            return self._control('POST', '/_test/faults', list(rules))
+        return self._control('POST', '/_test/faults',
+                             {'faults': list(rules), 'seed': seed})
 
     def faults(self):
         return self._control('GET', '/_test/faults')
@@ -557,8 +637,96 @@ class Endpoint:
         return self._control('GET', '/_test/lists')
 
     def reset(self):
-        """Clears the call log and the fault rules."""
+        """Clears the call log, the fault rules and the credential fetch
+        log (issued credentials stay valid)."""
         return self._control('POST', '/_test/reset', {})
+
+    def update(self, changes=None, **keys):
+        """Replaces only the given top-level state keys (lists are merged):
+        update(quota={...}), update({"credentials": []})."""
+        body = dict(changes or {})
+        body.update(keys)
+        return self._control('POST', '/_test/update', body)
+
+    def set_quota(self, region='us-east-1', rate=10, burst=None,
+                  quota=None):
+        """Sets the per-region quota (a token bucket per region; "*" for
+        every region). quota={...} sets the whole map; rate=None removes
+        region's entry."""
+        if quota is None:
+            quota = dict(self.state().get('quota') or {})
+            if rate is None:
+                quota.pop(region, None)
+            else:
+                quota[region] = {'rate': rate,
+                                 'burst': rate if burst is None else burst}
+        return self.update(quota=quota)
+
+    def set_credentials(self, credentials):
+        """Replaces the accepted long-term credentials: a list of
+        {"akid", "secret", "token", "expired", "denied"} or "AKID:SECRET"
+        strings. [] makes every static key unknown (UnrecognizedClient)."""
+        out = []
+        for c in credentials:
+            if isinstance(c, str):
+                akid, _, secret = c.partition(':')
+                c = {'akid': akid, 'secret': secret}
+            out.append(c)
+        return self.update(credentials=out)
+
+    def set_clock_offset(self, seconds):
+        return self.update(clock_offset=seconds)
+
+    def credential_fetches(self):
+        """{"counts", "refused", "fetches", "issued"}: see endpoint.py."""
+        return self._control('GET', '/_test/credential_fetches')
+
+    def expire_credentials(self, akid=None):
+        """Expires one credential now, or (akid None) every issued one.
+        Returns the akids expired."""
+        body = {} if akid is None else {'akid': akid}
+        return self._control('POST', '/_test/expire_credentials',
+                             body)['expired']
+
+    @property
+    def container_url(self):
+        return self.url + '/_creds/container'
+
+    @property
+    def sts_url(self):
+        return self.url + '/_sts/'
+
+    def credential_env(self, source, token_file=None,
+                       role_arn='arn:aws:iam::%s:role/optout-role'
+                       % TEST_ACCOUNT, container_token=None):
+        """Environment for a Daemon(env=...) that must get its credentials
+        from this endpoint's fake source ("container", "imds" or
+        "web_identity"): the standard AWS variables, with the static test
+        keys removed."""
+        env = {'AWS_ACCESS_KEY_ID': None, 'AWS_SECRET_ACCESS_KEY': None,
+               'AWS_SESSION_TOKEN': None}
+        if source == 'container':
+            env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] = self.container_url
+            if container_token is not None:
+                env['AWS_CONTAINER_AUTHORIZATION_TOKEN'] = container_token
+        elif source == 'imds':
+            env['AWS_EC2_METADATA_DISABLED'] = None
+            env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] = self.url
+        elif source == 'web_identity':
+            if token_file is None:
+                raise ValueError('web_identity needs token_file')
+            env['AWS_WEB_IDENTITY_TOKEN_FILE'] = token_file
+            env['AWS_ROLE_ARN'] = role_arn
+            env['AWS_ROLE_SESSION_NAME'] = 'optout-test'
+            env['AWS_ENDPOINT_URL_STS'] = self.sts_url
+        else:
+            raise ValueError('unknown credential source %r' % source)
+        return env
+
+    def stats(self, calls=None, since=None, until=None):
+        """call_stats() over this endpoint's call log."""
+        return call_stats(self.calls() if calls is None else calls,
+                          since, until)
 
     def log(self):
         return _read_text(self.log_path)
@@ -571,6 +739,48 @@ class Endpoint:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def call_stats(calls, since=None, until=None):
+    """Figures over /_test/calls entries (optionally only those with
+    since <= time <= until, Unix seconds):
+      total, ok (HTTP 200), throttled (ThrottlingException, quota or fault),
+      quota_throttled, codes {code or "ok": count},
+      throttled_fraction (throttled / total), first, last (times),
+      span (last - first, s), rate (calls/s over the span), goodput
+      (HTTP 200 calls/s over the span), per_second [calls in each whole
+      second from first], peak_per_second."""
+    sel = [c for c in calls
+           if (since is None or c['time'] >= since) and
+           (until is None or c['time'] <= until)]
+    codes = {}
+    for c in sel:
+        key = c.get('code') or ('ok' if c.get('status') == 200 else
+                                str(c.get('status')))
+        codes[key] = codes.get(key, 0) + 1
+    total = len(sel)
+    ok = sum(1 for c in sel if c.get('status') == 200 and not c.get('code'))
+    throttled = sum(1 for c in sel if c.get('code') == 'ThrottlingException')
+    times = sorted(c['time'] for c in sel)
+    first = times[0] if times else None
+    last = times[-1] if times else None
+    span = (last - first) if times else 0.0
+    per_second = []
+    if times:
+        per_second = [0] * (int(span) + 1)
+        for t in times:
+            per_second[int(t - first)] += 1
+    return {
+        'total': total, 'ok': ok, 'throttled': throttled,
+        'quota_throttled': sum(1 for c in sel if c.get('quota')),
+        'codes': codes,
+        'throttled_fraction': (throttled / total) if total else 0.0,
+        'first': first, 'last': last, 'span': span,
+        'rate': ((total - 1) / span) if span > 0 else 0.0,
+        'goodput': ((ok - 1) / span) if span > 0 and ok > 1 else 0.0,
+        'per_second': per_second,
+        'peak_per_second': max(per_second) if per_second else 0,
+    }
 
 
 # ------------------------------------------------------------------- daemon

@@ -66,7 +66,7 @@ tap.is_((rc, out.strip()), (0, "configuration OK"),
 cases = [
     ("unknown key", GOOD + "no.such.key = 1\n", 6, "no.such.key"),
     ("bad number", GOOD + "retry.max_seconds = soon\n", 6, "retry.max_seconds"),
-    ("out of range", GOOD + "sender.workers = 0\n", 6, "sender.workers"),
+    ("out of range", GOOD + "sender.workers = 300\n", 6, "sender.workers"),
     ("bad librdkafka property", GOOD + "consumer.session.timeout.ms = abc\n", 6,
      "consumer.session.timeout.ms"),
     ("unknown librdkafka property", GOOD + "kafka.no.such.property = 1\n", 6,

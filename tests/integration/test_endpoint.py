@@ -9,8 +9,13 @@ signer and response parser, none of our code) calls the endpoint and must see
 every success and error shape as botocore models them; hand-built requests
 probe the signature checks (tampering, unknown keys, expiry, session tokens,
 unsigned headers); the botocore-generated vectors in SHARED_DATA are replayed
-byte for byte and must verify. Finally confluent_kafka produces to and
-consumes from mockkafka, whose control commands must answer.
+byte for byte and must verify. The per-region quota and probabilistic
+fault rules are measured over hundreds of calls. The fake credential
+sources (container credentials, IMDSv2, STS AssumeRoleWithWebIdentity) are
+read by botocore's own fetchers and STS client, and the temporary
+credentials they issue must sign accepted calls until they expire. Finally
+confluent_kafka produces to and consumes from mockkafka, whose control
+commands must answer.
 """
 
 import datetime
@@ -653,6 +658,446 @@ def test_concurrency(ep):
     tap.is_(left and left[0]['numbers'], [], 'the bulk list is empty')
 
 
+def throttled(err):
+    return err_code(err) == 'ThrottlingException'
+
+
+def test_quota(ep):
+    """A token bucket per region answers ThrottlingException like AWS."""
+    ep.reset()
+    ep.set_quota('us-east-1', rate=5, burst=5)
+    tap.is_(ep.state()['quota'], {'us-east-1': {'rate': 5.0, 'burst': 5.0}},
+            'quota in the state')
+    results = [call(ep, 'quota-none', '+15550001000') for _ in range(8)]
+    kinds = ['throttled' if throttled(err) else err_code(err) or 'ok'
+             for _, err in results]
+    tap.is_(kinds[:5], ['ResourceNotFoundException'] * 5,
+            'the burst of 5 is admitted')
+    tap.ok(kinds[5:].count('throttled') >= 2,
+           'beyond the burst: ThrottlingException (%s)' % kinds[5:])
+    err = [e for _, e in results if throttled(e)][0]
+    tap.is_((err_status(err), err['Error']['Message']),
+            (400, 'Rate exceeded'), 'ThrottlingException 400 "Rate exceeded"')
+    headers, raw = signed(ep, body_of('quota-none', '+15550001000'))
+    status, resp, parsed, _ = send(ep, headers, raw)
+    tap.is_((status, (parsed or {}).get('__type'),
+             (parsed or {}).get('Message')),
+            (400, 'com.amazonaws.pinpointsmsvoicev2#ThrottlingException',
+             'Rate exceeded'), 'raw: the modeled ThrottlingException shape')
+    tap.ok((resp.getheader('x-amzn-ErrorType') or '').startswith(
+        'ThrottlingException:') and resp.getheader('x-amzn-RequestId'),
+        'raw: x-amzn-ErrorType and x-amzn-RequestId')
+    resp, err = call(ep, 'quota-none', '+15550001000', region='eu-west-2')
+    tap.is_(err_code(err), 'ResourceNotFoundException',
+            'another region has no quota: admitted')
+    calls = ep.calls()
+    tap.ok(all(c['quota'] == (c['code'] == 'ThrottlingException')
+               for c in calls) and any(c['quota'] for c in calls),
+           '/_test/calls marks quota throttling (code, quota: true)')
+    time.sleep(0.45)
+    resp, err = call(ep, 'quota-none', '+15550001000')
+    tap.is_(err_code(err), 'ResourceNotFoundException',
+            'a token is back after 1/rate seconds')
+
+    # Hammer it: admitted calls follow burst + rate * elapsed.
+    ep.set_quota('us-east-1', rate=20, burst=10)
+    ep.reset()
+    stop = time.monotonic() + 2.0
+
+    def hammer():
+        conn = http.client.HTTPConnection('127.0.0.1', ep.port, timeout=10)
+        try:
+            while time.monotonic() < stop:
+                send(ep, *signed(ep, body_of('quota-none', '+15550001001')),
+                     conn)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    st = ep.stats()
+    admitted = st['total'] - st['throttled']
+    want = 10 + 20 * st['span']
+    tap.ok(st['total'] > admitted and want - 4 <= admitted <= want + 2,
+           'under load: %d of %d admitted over %.2fs (burst 10 + 20/s = '
+           '%.1f)' % (admitted, st['total'], st['span'], want))
+    tap.ok(abs(st['throttled_fraction'] - st['throttled'] / st['total'])
+           < 1e-9 and st['quota_throttled'] == st['throttled'],
+           'stats(): throttled fraction %.2f' % st['throttled_fraction'])
+    tap.is_(sum(st['per_second']), st['total'], 'stats(): per_second sums')
+
+    ep.set_quota(quota={'*': {'rate': 1, 'burst': 1}})
+    kinds = [err_code(call(ep, 'quota-none', '+15550001000',
+                           region=r)[1]) for r in ('eu-west-2', 'eu-west-2',
+                                                   'ap-south-1')]
+    tap.is_(kinds, ['ResourceNotFoundException', 'ThrottlingException',
+                    'ResourceNotFoundException'],
+            '"*" quota: a bucket for each region')
+    ep.set_quota(quota={})
+    kinds = {err_code(call(ep, 'quota-none', '+15550001000',
+                           region='eu-west-2')[1]) for _ in range(3)}
+    tap.is_(kinds, {'ResourceNotFoundException'}, 'quota removed')
+    try:
+        ep.set_quota('us-east-1', rate=-1)
+        tap.ok(False, 'a negative rate is refused')
+    except RuntimeError:
+        tap.ok(True, 'a negative rate is refused')
+
+
+def test_rate_faults(ep):
+    """Probabilistic fault rules, match-all rules, x-amz-retry-after."""
+    ep.reset()
+    ep.set_faults([{'fault': 'ThrottlingException', 'rate': 0.3},
+                   {'fault': 'InternalServerException', 'rate': 0.2}],
+                  seed=11)
+    tap.is_([r['times'] for r in ep.faults()], [-1, -1],
+            'a rule with "rate" defaults to times -1')
+    conn = http.client.HTTPConnection('127.0.0.1', ep.port, timeout=10)
+    try:
+        for _ in range(400):
+            send(ep, *signed(ep, body_of('rates', '+15550002000')), conn)
+    finally:
+        conn.close()
+    st = ep.stats()
+    frac = {k: v / st['total'] for k, v in st['codes'].items()}
+    tap.diag('fault fractions over %d calls: %s' % (
+        st['total'], ', '.join('%s %.3f' % kv for kv in sorted(
+            frac.items()))))
+    tap.ok(0.24 <= frac.get('ThrottlingException', 0) <= 0.36 and
+           0.15 <= frac.get('InternalServerException', 0) <= 0.25 and
+           0.42 <= frac.get('ResourceNotFoundException', 0) <= 0.58,
+           'rates 0.3 and 0.2 of every call (rules without number/list '
+           'match all)')
+    first = [(c['code']) for c in ep.calls()[:40]]
+    ep.reset()
+    ep.set_faults([{'fault': 'ThrottlingException', 'rate': 0.3},
+                   {'fault': 'InternalServerException', 'rate': 0.2}],
+                  seed=11)
+    conn = http.client.HTTPConnection('127.0.0.1', ep.port, timeout=10)
+    try:
+        for _ in range(40):
+            send(ep, *signed(ep, body_of('rates', '+15550002000')), conn)
+    finally:
+        conn.close()
+    tap.is_([c['code'] for c in ep.calls()], first,
+            'the same seed draws the same faults')
+
+    ep.reset()
+    ep.set_faults([{'number': '+15550002001', 'fault': 'html503',
+                    'rate': 1.0, 'times': 3},
+                   {'number': '+15550002001', 'fault': 'reset', 'rate': 0}])
+    codes = [err_code(call(ep, 'rates', '+15550002001')[1])
+             for _ in range(6)]
+    tap.is_(codes, ['503'] * 3 + ['ResourceNotFoundException'] * 3,
+            'rate 1 with times 3: three faults; rate 0 never fires')
+
+    ep.set_faults([{'fault': 'ThrottlingException', 'retry_after_ms': 1500,
+                    'times': 1}, {'fault': 'html503', 'retry_after_ms': 20}])
+    status, resp, parsed, _ = send(ep, *signed(ep, body_of(
+        'rates', '+15550002002')))
+    tap.is_((status, (parsed or {}).get('__type', '').split('#')[-1],
+             resp.getheader('x-amz-retry-after')),
+            (400, 'ThrottlingException', '1500'),
+            'retry_after_ms: x-amz-retry-after on a ThrottlingException')
+    status, resp, _, _ = send(ep, *signed(ep, body_of(
+        'rates', '+15550002002')))
+    tap.is_((status, resp.getheader('x-amz-retry-after')), (503, '20'),
+            'retry_after_ms on an html503')
+    for bad in ({'fault': 'reset', 'rate': 1.5},
+                {'fault': 'reset', 'retry_after_ms': -1}):
+        try:
+            ep.set_faults([bad])
+            tap.ok(False, 'refused: %s' % bad)
+        except RuntimeError:
+            tap.ok(True, 'refused: %s' % bad)
+    ep.reset()
+
+
+def use_creds(ep, akid, secret, token, number):
+    ep.add_lists({'region': 'us-east-1', 'name': 'issued',
+                  'numbers': [number]})
+    return call(ep, 'issued', number, akid=akid, secret=secret, token=token)
+
+
+def iso_epoch(text):
+    return datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def raw_request(ep, method, path, headers=None, body=None):
+    conn = http.client.HTTPConnection('127.0.0.1', ep.port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp, resp.read()
+    finally:
+        conn.close()
+
+
+def test_container_source(ep):
+    from botocore.utils import ContainerMetadataFetcher
+    from botocore.exceptions import MetadataRetrievalError
+    ep.reset()
+    ep.update(issue={'lifetime_s': 900}, container_token=None)
+    before = time.time()
+    got = ContainerMetadataFetcher().retrieve_full_uri(ep.container_url)
+    tap.is_(sorted(got), ['AccessKeyId', 'Expiration', 'RoleArn',
+                          'SecretAccessKey', 'Token'],
+            'container: botocore reads the five members')
+    tap.ok(got['AccessKeyId'].startswith('ASIA') and
+           len(got['AccessKeyId']) == 20 and len(got['SecretAccessKey']) ==
+           40 and len(got['Token']) > 100, 'container: ASIA key, secret, '
+           'session token')
+    exp = iso_epoch(got['Expiration'])
+    tap.ok(before + 895 <= exp <= time.time() + 900,
+           'container: Expiration is issue time + 900 s (%s)'
+           % got['Expiration'])
+    tap.is_(got['RoleArn'], 'arn:aws:iam::%s:role/optout-role' % ACCOUNT,
+            'container: RoleArn')
+    resp, err = use_creds(ep, got['AccessKeyId'], got['SecretAccessKey'],
+                          got['Token'], '+15550003000')
+    tap.ok(err is None, 'container credentials sign an accepted call')
+    resp, err = use_creds(ep, got['AccessKeyId'], got['SecretAccessKey'],
+                          None, '+15550003000')
+    tap.is_(err_code(err), 'UnrecognizedClientException',
+            'the issued key without its token is refused')
+
+    ep.update(container_token='Bearer c0ntainer')
+    try:
+        ContainerMetadataFetcher().retrieve_full_uri(ep.container_url)
+        tap.ok(False, 'container_token: no Authorization header is refused')
+    except MetadataRetrievalError:
+        tap.ok(True, 'container_token: no Authorization header is refused')
+    status, _, _ = raw_request(ep, 'GET', '/_creds/container',
+                               {'Authorization': 'Bearer wrong'})
+    tap.is_(status, 401, 'container_token: a wrong token is 401')
+    got = ContainerMetadataFetcher().retrieve_full_uri(
+        ep.container_url, headers={'Authorization': 'Bearer c0ntainer'})
+    tap.ok(got.get('AccessKeyId', '').startswith('ASIA'),
+           'container_token: the right Authorization header is served')
+
+    ep.update(container_token=None, issue={'fail': {'container': 1}})
+    status1, _, _ = raw_request(ep, 'GET', '/_creds/container')
+    status2, _, _ = raw_request(ep, 'GET', '/_creds/container')
+    tap.is_((status1, status2), (500, 200),
+            'issue.fail: the next fetch fails (500), then it works')
+    fetches = ep.credential_fetches()
+    tap.is_((fetches['counts']['container'],
+             fetches['refused']['container']), (8, 5),
+            '/_test/credential_fetches counts container fetches and '
+            'refusals (botocore tries a refused fetch 3 times)')
+
+
+def test_imds_source(ep):
+    from botocore.utils import InstanceMetadataFetcher
+    ep.reset()
+    fetcher = InstanceMetadataFetcher(base_url=ep.url + '/', env={},
+                                      num_attempts=1, timeout=5)
+    got = fetcher.retrieve_iam_role_credentials()
+    tap.is_(got.get('role_name'), 'optout-role',
+            'IMDSv2: botocore gets token, role and credentials')
+    tap.ok(got.get('access_key', '').startswith('ASIA') and
+           got.get('token'), 'IMDS: temporary credentials')
+    resp, err = use_creds(ep, got.get('access_key'), got.get('secret_key'),
+                          got.get('token'), '+15550003001')
+    tap.ok(err is None, 'IMDS credentials sign an accepted call')
+
+    path = '/latest/meta-data/iam/security-credentials/'
+    status, _, _ = raw_request(ep, 'GET', path)
+    tap.is_(status, 401, 'IMDS: no session token is 401 (IMDSv2 only)')
+    status, _, _ = raw_request(ep, 'GET', path,
+                               {'X-aws-ec2-metadata-token': 'forged'})
+    tap.is_(status, 401, 'IMDS: an unknown session token is 401')
+    status, _, _ = raw_request(ep, 'PUT', '/latest/api/token')
+    tap.is_(status, 400, 'IMDS: a token PUT without a TTL is 400')
+    status, resp, token = raw_request(
+        ep, 'PUT', '/latest/api/token',
+        {'X-aws-ec2-metadata-token-ttl-seconds': '1'})
+    tap.ok(status == 200 and resp.getheader(
+        'X-aws-ec2-metadata-token-ttl-seconds') == '1',
+        'IMDS: token issued with its TTL')
+    hdr = {'X-aws-ec2-metadata-token': token.decode()}
+    status, _, body = raw_request(ep, 'GET', path, hdr)
+    tap.is_((status, body), (200, b'optout-role'), 'IMDS: the role name')
+    status, _, body = raw_request(ep, 'GET', path + 'other-role', hdr)
+    tap.is_(status, 404, 'IMDS: another role is 404')
+    status, _, body = raw_request(ep, 'GET', path + 'optout-role', hdr)
+    doc = json.loads(body) if status == 200 else {}
+    tap.is_((doc.get('Code'), doc.get('Type'), sorted(doc)),
+            ('Success', 'AWS-HMAC', ['AccessKeyId', 'Code', 'Expiration',
+                                     'LastUpdated', 'SecretAccessKey',
+                                     'Token', 'Type']),
+            'IMDS: the credentials document')
+    time.sleep(1.1)
+    status, _, _ = raw_request(ep, 'GET', path, hdr)
+    tap.is_(status, 401, 'IMDS: an expired session token is 401')
+    ep.update(imds_v1=True, imds_role='other')
+    status, _, body = raw_request(ep, 'GET', path)
+    tap.is_((status, body), (200, b'other'),
+            'imds_v1 and imds_role: IMDSv1 answers the configured role')
+    ep.update(imds_v1=False, imds_role='optout-role')
+    counts = ep.credential_fetches()['counts']
+    tap.is_((counts['imds_token'], counts['imds_role'], counts['imds']),
+            (3, 6, 3), '/_test/credential_fetches: IMDS token, role and '
+            'credential requests')
+
+
+def test_sts_source(ep):
+    import botocore
+    ep.reset()
+    sts = _session.create_client(
+        'sts', region_name='us-east-1', endpoint_url=ep.sts_url,
+        config=Config(signature_version=botocore.UNSIGNED,
+                      retries={'total_max_attempts': 1}))
+    role = 'arn:aws:iam::%s:role/optout-role' % ACCOUNT
+    ep.update(web_identity_token=None, issue={'lifetime_s': 1200})
+    resp = sts.assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName='optout-test',
+        WebIdentityToken='eyJhbGciOiJSUzI1NiJ9.e30.sig')
+    creds = resp.get('Credentials', {})
+    tap.ok(creds.get('AccessKeyId', '').startswith('ASIA') and
+           creds.get('SessionToken') and creds.get('SecretAccessKey'),
+           'STS: botocore parses AssumeRoleWithWebIdentityResponse')
+    left = creds['Expiration'].timestamp() - time.time()
+    tap.ok(1190 <= left <= 1200, 'STS: Expiration is issue.lifetime_s '
+           'ahead (%.0f s)' % left)
+    tap.is_(resp.get('AssumedRoleUser', {}).get('Arn'),
+            'arn:aws:sts::%s:assumed-role/optout-role/optout-test' % ACCOUNT,
+            'STS: AssumedRoleUser Arn')
+    tap.ok(resp.get('SubjectFromWebIdentityToken') and
+           resp['ResponseMetadata'].get('RequestId'),
+           'STS: SubjectFromWebIdentityToken and RequestId')
+    resp2, err = use_creds(ep, creds['AccessKeyId'], creds['SecretAccessKey'],
+                           creds['SessionToken'], '+15550003002')
+    tap.ok(err is None, 'STS credentials sign an accepted call')
+
+    ep.update(web_identity_token='the-right-token')
+    try:
+        sts.assume_role_with_web_identity(
+            RoleArn=role, RoleSessionName='optout-test',
+            WebIdentityToken='a-wrong-token')
+        err = None
+    except ClientError as e:
+        err = e.response
+    tap.is_((err_code(err), err_status(err),
+             (err or {}).get('Error', {}).get('Type')),
+            ('InvalidIdentityToken', 400, 'Sender'),
+            'STS: a wrong web identity token: InvalidIdentityToken (XML)')
+    resp = sts.assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName='optout-test',
+        WebIdentityToken='the-right-token')
+    tap.ok(resp['Credentials']['AccessKeyId'].startswith('ASIA'),
+           'STS: the right token is accepted')
+    status, resp, body = raw_request(
+        ep, 'POST', '/_sts/',
+        {'Content-Type': 'application/x-www-form-urlencoded'},
+        'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=' +
+        role + '&WebIdentityToken=the-right-token')
+    tap.ok(status == 400 and b'<Code>ValidationError</Code>' in body and
+           b"'roleSessionName'" in body and b'<Type>Sender</Type>' in body,
+           'STS: a missing RoleSessionName is a ValidationError')
+    status, _, body = raw_request(
+        ep, 'POST', '/_sts/',
+        {'Content-Type': 'application/x-www-form-urlencoded'},
+        'Action=GetCallerIdentity&Version=2011-06-15')
+    tap.ok(status == 400 and b'InvalidAction' in body,
+           'STS: another action is InvalidAction')
+    status, _, body = raw_request(
+        ep, 'POST', '/',
+        {'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'},
+        'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=' +
+        role + '&RoleSessionName=s1&WebIdentityToken=the-right-token')
+    tap.ok(status == 200 and b'<AccessKeyId>ASIA' in body,
+           'STS: a form POST to / is served as STS too')
+    ep.update(web_identity_token=None)
+    fetches = ep.credential_fetches()
+    tap.is_((fetches['counts']['sts'], fetches['refused']['sts']), (6, 3),
+            '/_test/credential_fetches: STS calls and refusals')
+    tap.ok(all(f['detail'] and f['detail'].get('role_arn') == role
+               for f in fetches['fetches'] if f['source'] == 'sts' and
+               f['status'] == 200), 'fetch log: role ARN of each call')
+    status, _, body = raw_request(
+        ep, 'GET', '/_sts/?Action=AssumeRoleWithWebIdentity&Version='
+        '2011-06-15&RoleArn=%s&RoleSessionName=s2&WebIdentityToken=t' % role)
+    tap.ok(status == 200 and b'<SessionToken>' in body,
+           'STS: the query as a GET works too')
+
+
+def test_issued_expiry(ep):
+    ep.reset()
+    ep.update(issue={'lifetime_s': 2})
+    status, _, body = raw_request(ep, 'GET', '/_creds/container')
+    got = json.loads(body)
+    resp, err = use_creds(ep, got['AccessKeyId'], got['SecretAccessKey'],
+                          got['Token'], '+15550003003')
+    tap.ok(err is None, 'short-lived credentials work while valid')
+    issued = ep.credential_fetches()['issued']
+    mine = [i for i in issued if i['akid'] == got['AccessKeyId']]
+    tap.ok(mine and mine[0]['source'] == 'container' and
+           mine[0]['expiration'] == got['Expiration'] and
+           not mine[0]['expired'],
+           '/_test/credential_fetches lists the issued key and its expiry')
+    wait = iso_epoch(got['Expiration']) - time.time() + 0.2
+    time.sleep(max(0.0, wait))
+    resp, err = use_creds(ep, got['AccessKeyId'], got['SecretAccessKey'],
+                          got['Token'], '+15550003003')
+    tap.is_((err_code(err), err_status(err),
+             (err or {}).get('Error', {}).get('Message')),
+            ('ExpiredTokenException', 403,
+             'The security token included in the request is expired'),
+            'after Expiration: ExpiredTokenException')
+    headers, raw = signed(ep, body_of('issued', '+15550003003'),
+                          akid=got['AccessKeyId'],
+                          secret=got['SecretAccessKey'], token=got['Token'])
+    status, _, parsed, _ = send(ep, headers, raw)
+    tap.is_((parsed or {}).get('__type'),
+            'com.amazon.coral.service#ExpiredTokenException',
+            'raw: the coral ExpiredTokenException shape')
+    tap.ok(ep.credential_fetches()['issued'][-1]['expired'],
+           'the fetch report marks it expired')
+
+    ep.update(issue={'lifetime_s': 900})
+    status, _, body = raw_request(ep, 'GET', '/_creds/container')
+    got = json.loads(body)
+    tap.is_(ep.expire_credentials(got['AccessKeyId']), [got['AccessKeyId']],
+            'expire_credentials(akid)')
+    resp, err = use_creds(ep, got['AccessKeyId'], got['SecretAccessKey'],
+                          got['Token'], '+15550003003')
+    tap.is_(err_code(err), 'ExpiredTokenException',
+            'an expired-on-demand key: ExpiredTokenException')
+    tap.ok(len(ep.expire_credentials()) >= 5,
+           'expire_credentials(): every issued key')
+
+    # update() changes only what it names: the lists survive.
+    ep.add_lists({'region': 'us-east-1', 'name': 'keep',
+                  'numbers': ['+15550003004', '+15550003005']})
+    ep.set_credentials([])
+    resp, err = call(ep, 'keep', '+15550003004')
+    tap.is_(err_code(err), 'UnrecognizedClientException',
+            'set_credentials([]): the test key is unknown')
+    ep.set_credentials(base_state()['credentials'])
+    resp, err = call(ep, 'keep', '+15550003004')
+    tap.ok(err is None, 'credentials restored; the lists were kept')
+    ep.set_credentials(['%s:%s' % (lib.TEST_AKID, lib.TEST_SECRET),
+                        {'akid': 'AKIDDENY2', 'secret': 's',
+                         'denied': True}])
+    resp, err = call(ep, 'keep', '+15550003005', akid='AKIDDENY2',
+                     secret='s')
+    tap.is_(err_code(err), 'AccessDeniedException',
+            'set_credentials: "AKID:SECRET" strings and a denied key')
+    try:
+        ep.update(no_such_key=1)
+        tap.ok(False, 'an unknown state key is refused')
+    except RuntimeError:
+        tap.ok(True, 'an unknown state key is refused')
+    ep.set_credentials(base_state()['credentials'])
+    ep.update(issue={})
+    ep.reset()
+
+
 def test_vectors(ep):
     path = os.path.join(lib.shared_data(), 'sms-voice-vectors.json')
     if not os.path.exists(path):
@@ -817,6 +1262,12 @@ def main():
         test_call_log_and_keepalive(ep)
         test_curl_signer(ep)
         test_concurrency(ep)
+        test_quota(ep)
+        test_rate_faults(ep)
+        test_container_source(ep)
+        test_imds_source(ep)
+        test_sts_source(ep)
+        test_issued_expiry(ep)
         test_vectors(ep)
         rc = ep.stop()
         tap.is_(rc, 0, 'endpoint stops cleanly on SIGTERM')

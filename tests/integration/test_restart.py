@@ -43,7 +43,10 @@ def run_scenario(name, sig):
                              for n in numbers[::3]])
         lib.produce(cluster.bootstrap, "requests", requests(name))
         cfg = lib.base_config(cluster, endpoint, "restart-" + name)
-        cfg["aws.rate_limit"] = "0"
+        # Paced, and committed often, so that the stop lands mid-stream
+        # with offsets already committed.
+        cfg["aws.rate_limit"] = "40"
+        cfg["consumer.auto.commit.interval.ms"] = "1000"
         cfg["log.level"] = "info"
 
         d1 = lib.Daemon(cfg)

@@ -22,12 +22,15 @@ interpreter (/usr/bin/python3), which has python3-botocore.
 """
 
 import argparse
+import base64
 import datetime
 import hashlib
 import hmac
 import json
 import os
+import random
 import re
+import secrets
 import signal
 import socket
 import struct
@@ -36,7 +39,8 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 import botocore.session
 from botocore.auth import SigV4Auth
@@ -48,16 +52,33 @@ ENDPOINT_NOTES = """\
 control interface (unsigned JSON, loopback only):
   POST /_test/state   replace the whole state; keys left out take their
                       start-up values (account 123456789012, the --credentials,
-                      no lists, clock_offset 0)
+                      no lists, clock_offset 0, no quota, ...)
+  POST /_test/update  replace only the keys given (e.g. {"credentials": []}
+                      or {"quota": ...}); "lists" are merged as below
   GET  /_test/state   the current state in the same format
   POST /_test/lists   add lists or merge into existing ones (a list, or
                       {"lists": [...]}); numbers and recently_deleted are
                       merged, denied is replaced when given
   GET  /_test/lists   current lists with their numbers and deletions
-  POST /_test/faults  replace the fault rules (a list, or {"faults": [...]})
+  POST /_test/faults  replace the fault rules (a list, or {"faults": [...],
+                      "seed": N} to make "rate" draws repeatable)
   GET  /_test/faults  remaining fault rules
-  GET  /_test/calls   every API call received, in arrival order
-  POST /_test/reset   clear the call log and the fault rules
+  GET  /_test/calls   every API call received, in arrival order: time (Unix
+                      s), seq, region, akid, list, number, status, code
+                      (error code, or the fault kind), fault, quota (true
+                      when the region's quota throttled it), signature_ok,
+                      request_id, target, signed_headers, token_sent
+  GET  /_test/credential_fetches
+                      {"counts": {kind: requests}, "refused": {kind: non-200
+                      answers}, "fetches": [{time, source, status, akid,
+                      detail}], "issued": [{akid, source, issued_at,
+                      expires_at, expiration, expired}]}; kinds: container,
+                      imds_token, imds_role, imds (credentials), sts
+  POST /_test/expire_credentials
+                      {"akid": A} expires that credential now (issued or
+                      static); {} expires every issued credential
+  POST /_test/reset   clear the call log, the fault rules and the fetch log
+                      (issued credentials stay valid)
 
 state:
   {"account": "123456789012",
@@ -71,16 +92,35 @@ state:
                            "end_user": false}],
               "recently_deleted": ["+14155550102",
                                    {"number": "...", "deleted_at": 1.7e9}],
-              "denied": false}]}
+              "denied": false}],
+   "quota": {"us-east-1": {"rate": 10, "burst": 10}},
+                                 a token bucket per region ("*": every
+                                 region without its own entry, each with its
+                                 own bucket); burst defaults to max(1, rate)
+   "issue": {"lifetime_s": 900,  lifetime of issued credentials
+             "fail": {"container": 0, "imds": 0, "sts": 0}},
+                                 the next N fetches from that source fail
+                                 (500; -1 = always)
+   "container_token": null,      when set, GET /_creds/container needs
+                                 exactly this Authorization header
+   "imds_role": "optout-role",   the instance profile role name
+   "imds_v1": false,             true: IMDS answers without a session token
+   "web_identity_token": null}   when set, AssumeRoleWithWebIdentity needs
+                                 exactly this WebIdentityToken
   A number given as a string was opted out by the end user when the list was
   loaded. "recently_deleted" records an earlier deletion (default: one day
   ago); deleting that number again while it is (re-)listed and the deletion
   is less than 30 days old answers ConflictException.
 
 fault rules, checked in order before normal processing; the first rule that
-matches (number / list / region / akid, each optional, list matching the name
-or ARN as sent or the resolved name) consumes one of its "times" (default 1,
--1 = always):
+matches (number / list / region / akid, each optional: a rule without them
+matches every call; list matching the name or ARN as sent or the resolved
+name) consumes one of its "times" (default 1, -1 = always). A rule with
+"rate": P (0..1) fires on that fraction of the calls it matches ("times"
+then defaults to -1 and still limits it): rules with a rate share one random
+draw per call and take consecutive slices of [0, 1), so rules with rates 0.2
+and 0.15 fire on 20% and 15% of the calls both match. "retry_after_ms": N
+adds the header x-amz-retry-after: N to the fault's answer.
   "<ExceptionName>" or "<ExceptionName>:<Reason>"  that error, real shape
   "html503"       503 text/html page, no error type, no request id
   "http:<code>"   that status with a text/plain body, no error type
@@ -92,6 +132,37 @@ or ARN as sent or the resolved name) consumes one of its "times" (default 1,
                   more to make a reset reach the caller)
   "slow:<ms>"     wait, then process the request normally
 
+quota: after a call authenticates (faults come first), its signing region's
+bucket must hold a token, else ThrottlingException (400, "Rate exceeded");
+throttled calls take no token.
+
+credential sources (same port, unsigned; every successful fetch issues new
+temporary credentials: ASIA... key, secret, session token, accepted by the
+API until issued + issue.lifetime_s, then ExpiredTokenException):
+  GET  /_creds/container   container credentials (ECS/EKS full URI):
+                           {"AccessKeyId", "SecretAccessKey", "Token",
+                            "Expiration", "RoleArn"}; 401 without the
+                           container_token when one is set
+  PUT  /latest/api/token   IMDSv2 session token (needs header
+                           X-aws-ec2-metadata-token-ttl-seconds: 1..21600,
+                           else 400)
+  GET  /latest/meta-data/iam/security-credentials/
+                           the role name (needs X-aws-ec2-metadata-token
+                           of a live token, else 401, unless imds_v1)
+  GET  /latest/meta-data/iam/security-credentials/<role>
+                           {"Code": "Success", "LastUpdated", "Type":
+                            "AWS-HMAC", "AccessKeyId", "SecretAccessKey",
+                            "Token", "Expiration"}; another role: 404
+  POST /_sts/ (or GET /_sts/?..., or any form-encoded POST without
+                           X-Amz-Target)
+                           STS AssumeRoleWithWebIdentity (awsQuery, version
+                           2011-06-15): the XML response; errors in the
+                           <ErrorResponse> shape: ValidationError,
+                           InvalidAction, InvalidIdentityToken (400) when
+                           web_identity_token is set and differs;
+                           DurationSeconds is checked (900..43200) but the
+                           lifetime is issue.lifetime_s
+
 choices where the real service is not documented:
   - modeled errors use the model's error.httpStatusCode when present, else
     500 for fault shapes and 400 for the others (the Smithy default; the
@@ -100,10 +171,11 @@ choices where the real service is not documented:
   - authentication errors are coral framework errors with HTTP 403:
     IncompleteSignatureException, InvalidSignatureException,
     MissingAuthenticationTokenException, UnrecognizedClientException,
-    ExpiredTokenException; body {"__type": "com.amazon.coral.service#X",
-    "message": ...}. A wrong or missing X-Amz-Target or Content-Type is a 400
-    UnknownOperationException, a body that is not a JSON object or a member of
-    the wrong JSON type a 400 SerializationException.
+    ExpiredTokenException (AWS's common errors list them as 403); body
+    {"__type": "com.amazon.coral.service#X", "message": ...}. A wrong or
+    missing X-Amz-Target or Content-Type is a 400 UnknownOperationException,
+    a body that is not a JSON object or a member of the wrong JSON type a
+    400 SerializationException.
   - the list may be named by ARN arn:<partition>:sms-voice:<region>:<account>:
     opt-out-list/<name>; an ARN of another region than the signing region or
     of another account is ResourceNotFoundException (opt-out-list); an
@@ -134,6 +206,16 @@ MAX_SKEW = 300
 REDELETE_WINDOW = 30 * 86400
 MAX_BODY = 1 << 20
 AMZ_DATE = '%Y%m%dT%H%M%SZ'
+DEFAULT_LIFETIME = 900
+DEFAULT_IMDS_ROLE = 'optout-role'
+AKID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+CRED_SOURCES = ('container', 'imds', 'sts')
+FETCH_KINDS = ('container', 'imds_token', 'imds_role', 'imds', 'sts')
+IMDS_TOKEN_HEADER = 'X-aws-ec2-metadata-token'
+IMDS_TTL_HEADER = 'X-aws-ec2-metadata-token-ttl-seconds'
+IMDS_CREDS_PATH = '/latest/meta-data/iam/security-credentials'
+STS_VERSION = '2011-06-15'
+STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
 
 # Coral framework errors: not in the service model, same on every service.
 FRAMEWORK_ERRORS = {
@@ -305,6 +387,50 @@ def parse_credentials(text):
     return out
 
 
+class TokenBucket:
+    """A region's request quota: rate tokens a second, at most burst."""
+
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.last = time.monotonic()
+
+    def take(self):
+        now = time.monotonic()
+        self.tokens = min(self.burst,
+                          self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def _number(value, what, minimum=0.0):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+            value < minimum:
+        raise ValueError('%s must be a number >= %g' % (what, minimum))
+    return float(value)
+
+
+def _opt_string(spec, key):
+    value = spec.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError('%s must be a string or null' % key)
+    return value
+
+
+def _random_text(alphabet, n):
+    return ''.join(secrets.choice(alphabet) for _ in range(n))
+
+
+def iso_z(epoch):
+    """YYYY-MM-DDTHH:MM:SSZ, the Expiration format of every source."""
+    return datetime.datetime.fromtimestamp(
+        epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
 class State:
     """Everything the endpoint remembers. Callers hold .lock."""
 
@@ -313,20 +439,45 @@ class State:
         self.default_credentials = default_credentials
         self.calls = []
         self.faults = []
+        self.rng = random.Random()
+        self.issued = {}        # akid -> credential dict (see issue())
+        self.imds_tokens = {}   # token -> time.monotonic() expiry
+        self.fetches = []       # credential source requests, in order
         self.load({})
 
-    def load(self, spec):
+    def defaults(self):
+        return {'account': DEFAULT_ACCOUNT, 'clock_offset': 0,
+                'credentials': self.default_credentials, 'quota': {},
+                'issue': {}, 'container_token': None,
+                'imds_role': DEFAULT_IMDS_ROLE, 'imds_v1': False,
+                'web_identity_token': None}
+
+    @staticmethod
+    def parse_settings(spec, base):
+        """Validated settings (everything but lists); keys left out of spec
+        come from base. Raises ValueError, changes nothing."""
         if not isinstance(spec, dict):
             raise ValueError('state must be a JSON object')
-        account = spec.get('account', DEFAULT_ACCOUNT)
+        unknown = set(spec) - set(base) - {'lists'}
+        if unknown:
+            raise ValueError('unknown state key(s): %s'
+                             % ', '.join(sorted(unknown)))
+        merged = dict(base)
+        merged.update({k: v for k, v in spec.items() if k != 'lists'})
+        out = {}
+        account = merged['account']
         if not isinstance(account, str) or not re.fullmatch(r'\d{12}',
                                                             account):
             raise ValueError('account must be 12 digits')
-        offset = spec.get('clock_offset', 0)
+        out['account'] = account
+        offset = merged['clock_offset']
         if not isinstance(offset, (int, float)) or isinstance(offset, bool):
             raise ValueError('clock_offset must be a number')
+        out['clock_offset'] = float(offset)
         creds = {}
-        for c in spec.get('credentials', self.default_credentials):
+        if not isinstance(merged['credentials'], list):
+            raise ValueError('credentials must be a JSON array')
+        for c in merged['credentials']:
             if not isinstance(c, dict) or not isinstance(c.get('akid'), str) \
                     or not isinstance(c.get('secret'), str):
                 raise ValueError('credentials: [{"akid": .., "secret": ..}]')
@@ -337,15 +488,65 @@ class State:
                                 'token': token,
                                 'expired': bool(c.get('expired', False)),
                                 'denied': c.get('denied', False)}
+        out['credentials'] = creds
+        quota = {}
+        if not isinstance(merged['quota'], dict):
+            raise ValueError('quota must be {"<region>": {"rate": N, '
+                             '"burst": N}}')
+        for region, q in merged['quota'].items():
+            if not isinstance(q, dict):
+                raise ValueError('quota.%s must be {"rate": N, "burst": N}'
+                                 % region)
+            rate = _number(q.get('rate'), 'quota.%s.rate' % region)
+            burst = _number(q.get('burst', max(1.0, rate)),
+                            'quota.%s.burst' % region)
+            quota[region] = {'rate': rate, 'burst': burst}
+        out['quota'] = quota
+        issue = merged['issue']
+        if not isinstance(issue, dict):
+            raise ValueError('issue must be {"lifetime_s": N, "fail": {..}}')
+        fail = issue.get('fail', {})
+        if not isinstance(fail, dict) or any(
+                k not in CRED_SOURCES or not isinstance(v, int) or
+                isinstance(v, bool) for k, v in fail.items()):
+            raise ValueError('issue.fail must be {"container"|"imds"|"sts": '
+                             'count}')
+        out['issue'] = {
+            'lifetime_s': _number(issue.get('lifetime_s',
+                                            DEFAULT_LIFETIME),
+                                  'issue.lifetime_s', 1.0),
+            'fail': dict(fail)}
+        for key in ('container_token', 'web_identity_token', 'imds_role'):
+            out[key] = _opt_string(merged, key)
+        if not out['imds_role']:
+            raise ValueError('imds_role must be a non-empty string')
+        out['imds_v1'] = bool(merged['imds_v1'])
+        return out
+
+    def load(self, spec):
+        """Replaces the whole state; keys left out take start-up values."""
+        self.apply(spec, self.defaults(), replace_lists=True)
+
+    def update(self, spec):
+        """Replaces only the keys given; "lists" are merged."""
+        base = self.to_json()
+        del base['lists']
+        self.apply(spec, base, replace_lists=False)
+
+    def apply(self, spec, base, replace_lists):
+        settings = self.parse_settings(spec, base)
         saved = self.__dict__.copy()
-        self.account = account
-        self.clock_offset = float(offset)
-        self.credentials = creds
-        self.lists = {}
+        saved_lists = dict(getattr(self, 'lists', {}))
+        self.__dict__.update(settings)
+        if replace_lists or 'quota' in spec:
+            self.buckets = {}
+        if replace_lists:
+            self.lists = {}
         try:
             self.merge_lists(spec.get('lists', []))
         except (ValueError, TypeError):
             self.__dict__.update(saved)  # all or nothing
+            self.lists = saved_lists
             raise
 
     def merge_lists(self, specs):
@@ -364,40 +565,164 @@ class State:
             lst.merge(spec, now)
             self.lists[key] = lst
 
-    def set_faults(self, rules):
+    def set_faults(self, rules, seed=None):
         if not isinstance(rules, list):
             raise ValueError('faults must be a JSON array')
         out = []
         for r in rules:
             if not isinstance(r, dict) or not isinstance(r.get('fault'), str):
                 raise ValueError('each fault rule needs a "fault" string')
-            times = r.get('times', 1)
+            times = r.get('times', -1 if 'rate' in r else 1)
             if not isinstance(times, int) or isinstance(times, bool):
                 raise ValueError('fault "times" must be an integer')
+            if 'rate' in r:
+                rate = _number(r['rate'], 'fault "rate"')
+                if rate > 1:
+                    raise ValueError('fault "rate" must be within 0..1')
+            if 'retry_after_ms' in r and (
+                    not isinstance(r['retry_after_ms'], int) or
+                    isinstance(r['retry_after_ms'], bool) or
+                    r['retry_after_ms'] < 0):
+                raise ValueError('fault "retry_after_ms" must be an integer '
+                                 '>= 0')
             kind = r['fault']
             if kind.startswith('slow:') or kind.startswith('http:'):
                 int(kind.split(':', 1)[1])
             rule = dict(r)
             rule['times'] = times
             out.append(rule)
+        if seed is not None:
+            self.rng.seed(seed)
         self.faults = out
 
+    @staticmethod
+    def _matches(rule, region, akid, list_given, list_name, number):
+        if 'number' in rule and rule['number'] != number:
+            return False
+        if 'list' in rule and rule['list'] not in (list_given, list_name):
+            return False
+        if 'region' in rule and rule['region'] != region:
+            return False
+        if 'akid' in rule and rule['akid'] != akid:
+            return False
+        return True
+
     def match_fault(self, region, akid, list_given, list_name, number):
+        """The rule that fires for this call, or None. Rules with a "rate"
+        share one random draw per call and take consecutive slices of
+        [0, 1) in order, so each fires on its rate of the calls it matches
+        (when the rates of the rules matching a call sum to at most 1)."""
+        draw = None
+        low = 0.0
         for rule in self.faults:
             if rule['times'] == 0:
                 continue
-            if 'number' in rule and rule['number'] != number:
+            if not self._matches(rule, region, akid, list_given, list_name,
+                                 number):
                 continue
-            if 'list' in rule and rule['list'] not in (list_given, list_name):
-                continue
-            if 'region' in rule and rule['region'] != region:
-                continue
-            if 'akid' in rule and rule['akid'] != akid:
-                continue
+            if 'rate' in rule:
+                if draw is None:
+                    draw = self.rng.random()
+                high = low + rule['rate']
+                hit = low <= draw < high
+                low = high
+                if not hit:
+                    continue
             if rule['times'] > 0:
                 rule['times'] -= 1
-            return rule['fault']
+            return rule
         return None
+
+    def take_quota(self, region):
+        """False when region's quota (or the "*" quota) has no token left."""
+        q = self.quota.get(region) or self.quota.get('*')
+        if q is None:
+            return True
+        bucket = self.buckets.get(region)
+        if bucket is None:
+            bucket = self.buckets[region] = TokenBucket(q['rate'],
+                                                        q['burst'])
+        return bucket.take()
+
+    def credential(self, akid):
+        """The accepted credential for akid (a copy), or None; "expired"
+        is true once an issued credential outlived its lifetime."""
+        cred = self.credentials.get(akid) or self.issued.get(akid)
+        if cred is None:
+            return None
+        cred = dict(cred)
+        if cred.get('expires') is not None and self.now() >= cred['expires']:
+            cred['expired'] = True
+        return cred
+
+    def issue_credentials(self, source):
+        """New temporary credentials, accepted until now + lifetime."""
+        now = self.now()
+        lifetime = self.issue['lifetime_s']
+        cred = {
+            'akid': 'ASIA' + _random_text(AKID_ALPHABET, 16),
+            'secret': base64.b64encode(os.urandom(30)).decode('ascii'),
+            'token': base64.b64encode(os.urandom(150)).decode('ascii'),
+            'expired': False, 'denied': False, 'source': source,
+            'issued_at': now,
+            'expires': float(int(now + lifetime)),
+        }
+        self.issued[cred['akid']] = cred
+        return cred
+
+    def should_fail(self, source):
+        """Consumes one of issue.fail[source] (-1 = always)."""
+        left = self.issue['fail'].get(source, 0)
+        if left == 0:
+            return False
+        if left > 0:
+            self.issue['fail'][source] = left - 1
+        return True
+
+    def log_fetch(self, source, status, cred=None, **detail):
+        self.fetches.append({'time': time.time(), 'source': source,
+                             'status': status,
+                             'akid': cred['akid'] if cred else None,
+                             'detail': detail or None})
+
+    def fetch_report(self):
+        counts = {k: 0 for k in FETCH_KINDS}
+        refused = {k: 0 for k in FETCH_KINDS}
+        for f in self.fetches:
+            counts[f['source']] += 1
+            if f['status'] != 200:
+                refused[f['source']] += 1
+        now = self.now()
+        return {
+            'counts': counts, 'refused': refused,
+            'fetches': [dict(f) for f in self.fetches],
+            'issued': [{'akid': c['akid'], 'source': c['source'],
+                        'issued_at': c['issued_at'],
+                        'expires_at': c['expires'],
+                        'expiration': iso_z(c['expires']),
+                        'expired': now >= c['expires']}
+                       for c in sorted(self.issued.values(),
+                                       key=lambda c: c['issued_at'])],
+        }
+
+    def expire_credentials(self, akid=None):
+        """Expires akid (static or issued) now, or every issued one."""
+        now = self.now()
+        done = []
+        if akid is None:
+            for c in self.issued.values():
+                c['expires'] = min(c['expires'], now)
+                done.append(c['akid'])
+        elif akid in self.issued:
+            self.issued[akid]['expires'] = min(self.issued[akid]['expires'],
+                                               now)
+            done.append(akid)
+        elif akid in self.credentials:
+            self.credentials[akid]['expired'] = True
+            done.append(akid)
+        else:
+            raise ValueError('no credential %s' % akid)
+        return done
 
     def now(self):
         return time.time() + self.clock_offset
@@ -406,7 +731,14 @@ class State:
         return {
             'account': self.account,
             'clock_offset': self.clock_offset,
-            'credentials': list(self.credentials.values()),
+            'credentials': [dict(c) for c in self.credentials.values()],
+            'quota': {k: dict(v) for k, v in self.quota.items()},
+            'issue': {'lifetime_s': self.issue['lifetime_s'],
+                      'fail': dict(self.issue['fail'])},
+            'container_token': self.container_token,
+            'imds_role': self.imds_role,
+            'imds_v1': self.imds_v1,
+            'web_identity_token': self.web_identity_token,
             'lists': [lst.to_json(self.account)
                       for _, lst in sorted(self.lists.items())],
         }
@@ -414,6 +746,9 @@ class State:
 
 class Endpoint(ThreadingHTTPServer):
     daemon_threads = True
+    # The daemon opens up to http.max_connections at once: a listen
+    # backlog of 5 (socketserver's default) would drop their SYNs.
+    request_queue_size = 1024
     allow_reuse_address = True
 
     def __init__(self, port, state, model, quiet):
@@ -486,7 +821,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, json.dumps(obj), [('Content-Type',
                                              'application/json')])
 
-    def send_error_shape(self, err, request_id):
+    def send_error_shape(self, err, request_id, headers=()):
         model = self.server.model
         if err.code in FRAMEWORK_ERRORS:
             ns = CORAL_NS
@@ -503,7 +838,7 @@ class Handler(BaseHTTPRequestHandler):
             ('x-amzn-ErrorType',
              '%s:http://internal.amazon.com/coral/%s/' % (err.code, ns)),
             ('Content-Type', CONTENT_TYPE),
-        ])
+        ] + list(headers))
 
     def reset_connection(self):
         try:
@@ -522,19 +857,35 @@ class Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------ dispatch
 
     def do_GET(self):
-        if self.path.startswith('/_test/'):
+        path = urlsplit(self.path).path
+        if path.startswith('/_test/'):
             self.control('GET')
+        elif path == '/_creds/container':
+            self.container_credentials()
+        elif path.rstrip('/') == '/_sts':
+            self.sts_call()
+        elif path.startswith('/latest/'):
+            self.imds_get(path)
         else:
             self.not_an_api_call()
 
     def do_POST(self):
-        if self.path.startswith('/_test/'):
+        path = urlsplit(self.path).path
+        ctype = self.headers.get('Content-Type', '').lower()
+        if path.startswith('/_test/'):
             self.control('POST')
+        elif path.rstrip('/') == '/_sts' or (
+                ctype.startswith('application/x-www-form-urlencoded') and
+                'X-Amz-Target' not in self.headers):
+            self.sts_call()
         else:
             self.api_call()
 
     def do_PUT(self):
-        self.not_an_api_call()
+        if urlsplit(self.path).path == '/latest/api/token':
+            self.imds_token()
+        else:
+            self.not_an_api_call()
 
     do_DELETE = do_PUT
     do_PATCH = do_PUT
@@ -547,6 +898,220 @@ class Handler(BaseHTTPRequestHandler):
         self.send_error_shape(ApiError(
             'UnknownOperationException',
             'Unsupported method %s' % self.command), request_id)
+
+    # ---------------------------------------------------- credential sources
+    #
+    # Each successful fetch issues fresh temporary credentials (see
+    # State.issue_credentials) that the API accepts until they expire.
+
+    def container_credentials(self):
+        """GET /_creds/container: the ECS/EKS container credentials API."""
+        self.read_body()
+        state = self.server.state
+        with state.lock:
+            want = state.container_token
+            if want is not None and self.headers.get('Authorization') != want:
+                state.log_fetch('container', 401)
+                reply = (401, {'Code': 'AccessDenied', 'Message':
+                               'Authorization token is missing or invalid'})
+            elif state.should_fail('container'):
+                state.log_fetch('container', 500)
+                reply = (500, {'Code': 'InternalError', 'Message':
+                               'Credentials are temporarily unavailable'})
+            else:
+                cred = state.issue_credentials('container')
+                state.log_fetch('container', 200, cred)
+                reply = (200, {
+                    'RoleArn': 'arn:aws:iam::%s:role/%s' % (
+                        state.account, state.imds_role),
+                    'AccessKeyId': cred['akid'],
+                    'SecretAccessKey': cred['secret'],
+                    'Token': cred['token'],
+                    'Expiration': iso_z(cred['expires'])})
+        self.send_json(*reply)
+
+    def imds_text(self, status, text, headers=()):
+        self.send(status, text, [('Content-Type', 'text/plain')] +
+                  list(headers))
+
+    def imds_token(self):
+        """PUT /latest/api/token: an IMDSv2 session token."""
+        self.read_body()
+        state = self.server.state
+        ttl = self.headers.get(IMDS_TTL_HEADER)
+        try:
+            seconds = int(ttl)
+        except (TypeError, ValueError):
+            seconds = 0
+        with state.lock:
+            if not 1 <= seconds <= 21600:
+                state.log_fetch('imds_token', 400)
+                token = None
+            else:
+                token = base64.urlsafe_b64encode(os.urandom(42)).decode()
+                state.imds_tokens[token] = time.monotonic() + seconds
+                state.log_fetch('imds_token', 200)
+        if token is None:
+            self.imds_text(400, '400 - Bad Request\n')
+        else:
+            self.imds_text(200, token, [(IMDS_TTL_HEADER, str(seconds))])
+
+    def imds_get(self, path):
+        """GET /latest/...: the role name and its credentials (IMDSv2)."""
+        self.read_body()
+        state = self.server.state
+        token = self.headers.get(IMDS_TOKEN_HEADER)
+        if path in (IMDS_CREDS_PATH, IMDS_CREDS_PATH + '/'):
+            kind, role = 'imds_role', None
+        elif path.startswith(IMDS_CREDS_PATH + '/'):
+            kind, role = 'imds', path[len(IMDS_CREDS_PATH) + 1:]
+        else:
+            kind, role = None, None
+        with state.lock:
+            if token is None:
+                valid = state.imds_v1
+            else:
+                valid = state.imds_tokens.get(token, 0) > time.monotonic()
+            if not valid:
+                status, text = 401, '401 - Unauthorized\n'
+            elif kind is None or (kind == 'imds' and role.rstrip('/') !=
+                                  state.imds_role):
+                status, text = 404, '404 - Not Found\n'
+            elif kind == 'imds_role':
+                status, text = 200, state.imds_role
+            elif state.should_fail('imds'):
+                status, text = 500, '500 - Internal Server Error\n'
+            else:
+                cred = state.issue_credentials('imds')
+                status = 200
+                text = json.dumps({
+                    'Code': 'Success',
+                    'LastUpdated': iso_z(cred['issued_at']),
+                    'Type': 'AWS-HMAC',
+                    'AccessKeyId': cred['akid'],
+                    'SecretAccessKey': cred['secret'],
+                    'Token': cred['token'],
+                    'Expiration': iso_z(cred['expires'])}, indent=2)
+            if kind is not None:
+                state.log_fetch(kind, status,
+                                cred if kind == 'imds' and status == 200
+                                else None)
+        self.imds_text(status, text)
+
+    def sts_error(self, status, kind, code, message, request_id):
+        self.send(status, '<ErrorResponse xmlns="%s">\n  <Error>\n'
+                  '    <Type>%s</Type>\n    <Code>%s</Code>\n'
+                  '    <Message>%s</Message>\n  </Error>\n'
+                  '  <RequestId>%s</RequestId>\n</ErrorResponse>\n'
+                  % (STS_NS, kind, code, xml_escape(message), request_id),
+                  [('x-amzn-RequestId', request_id),
+                   ('Content-Type', 'text/xml')])
+
+    def sts_call(self):
+        """POST /_sts/ (awsQuery): AssumeRoleWithWebIdentity, unsigned."""
+        state = self.server.state
+        request_id = str(uuid.uuid4())
+        body = self.read_body()
+        if body is None:
+            self.close_connection = True
+            self.sts_error(413, 'Sender', 'RequestEntityTooLarge',
+                           'Request entity too large', request_id)
+            return
+        params = {}
+        for source in (urlsplit(self.path).query,
+                       body.decode('utf-8', 'replace')):
+            for name, values in parse_qs(source,
+                                         keep_blank_values=True).items():
+                params[name] = values[-1]
+        action = params.get('Action')
+        version = params.get('Version')
+        if action != 'AssumeRoleWithWebIdentity' or version != STS_VERSION:
+            with state.lock:
+                state.log_fetch('sts', 400, action=action)
+            self.sts_error(400, 'Sender', 'InvalidAction',
+                           'Could not find operation %s for version %s'
+                           % (action, version), request_id)
+            return
+        role_arn = params.get('RoleArn')
+        session = params.get('RoleSessionName')
+        web_token = params.get('WebIdentityToken')
+        bad = ["Value null at '%s' failed to satisfy constraint: Member "
+               "must not be null" % name
+               for name, value in (('roleArn', role_arn),
+                                   ('roleSessionName', session),
+                                   ('webIdentityToken', web_token))
+               if value is None]
+        if session is not None and not re.fullmatch(r'[\w+=,.@-]{2,64}',
+                                                    session):
+            bad.append("Value '%s' at 'roleSessionName' failed to satisfy "
+                       "constraint: Member must satisfy regular expression "
+                       "pattern: [\\w+=,.@-]*" % session)
+        duration = params.get('DurationSeconds')
+        if duration is not None and not (
+                duration.isdigit() and 900 <= int(duration) <= 43200):
+            bad.append("Value '%s' at 'durationSeconds' failed to satisfy "
+                       "constraint: Member must have value between 900 and "
+                       "43200" % duration)
+        detail = {'role_arn': role_arn, 'session': session}
+        with state.lock:
+            if bad:
+                state.log_fetch('sts', 400, **detail)
+                reply = ('ValidationError', '%d validation error%s '
+                         'detected: %s' % (len(bad), '' if len(bad) == 1
+                                           else 's', '; '.join(bad)))
+            elif not re.fullmatch(r'arn:aws[a-z-]*:iam::\d{12}:role/'
+                                  r'[\w+=,.@/-]{1,512}', role_arn):
+                state.log_fetch('sts', 400, **detail)
+                reply = ('ValidationError', 'Request ARN is invalid')
+            elif state.web_identity_token is not None and \
+                    web_token != state.web_identity_token:
+                state.log_fetch('sts', 400, **detail)
+                reply = ('InvalidIdentityToken', 'The web identity token '
+                         'is not one this identity provider issued.')
+            elif state.should_fail('sts'):
+                state.log_fetch('sts', 500, **detail)
+                reply = ('InternalFailure', 'An internal error occurred.')
+            else:
+                cred = state.issue_credentials('sts')
+                state.log_fetch('sts', 200, cred, **detail)
+                reply = None
+                role = role_arn.rsplit('/', 1)[-1]
+                account = role_arn.split(':')[4]
+        if reply is not None:
+            code, message = reply
+            if code == 'InternalFailure':
+                self.sts_error(500, 'Receiver', code, message, request_id)
+            else:
+                self.sts_error(400, 'Sender', code, message, request_id)
+            return
+        e = xml_escape
+        self.send(200, (
+            '<AssumeRoleWithWebIdentityResponse xmlns="%s">\n'
+            '  <AssumeRoleWithWebIdentityResult>\n'
+            '    <SubjectFromWebIdentityToken>system:serviceaccount:optout:'
+            'optout-eraserd</SubjectFromWebIdentityToken>\n'
+            '    <Audience>sts.amazonaws.com</Audience>\n'
+            '    <AssumedRoleUser>\n'
+            '      <Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn>\n'
+            '      <AssumedRoleId>AROA%s:%s</AssumedRoleId>\n'
+            '    </AssumedRoleUser>\n'
+            '    <Credentials>\n'
+            '      <SessionToken>%s</SessionToken>\n'
+            '      <SecretAccessKey>%s</SecretAccessKey>\n'
+            '      <Expiration>%s</Expiration>\n'
+            '      <AccessKeyId>%s</AccessKeyId>\n'
+            '    </Credentials>\n'
+            '    <Provider>oidc.local.test/id/OPTOUT</Provider>\n'
+            '  </AssumeRoleWithWebIdentityResult>\n'
+            '  <ResponseMetadata>\n'
+            '    <RequestId>%s</RequestId>\n'
+            '  </ResponseMetadata>\n'
+            '</AssumeRoleWithWebIdentityResponse>\n') % (
+                STS_NS, account, e(role), e(session),
+                _random_text(AKID_ALPHABET, 17), e(session),
+                e(cred['token']), e(cred['secret']),
+                iso_z(cred['expires']), cred['akid'], request_id),
+            [('x-amzn-RequestId', request_id), ('Content-Type', 'text/xml')])
 
     # ----------------------------------------------------- control interface
 
@@ -590,23 +1155,34 @@ class Handler(BaseHTTPRequestHandler):
                 return [dict(r) for r in state.faults]
             if path == '/_test/state':
                 return state.to_json()
+            if path == '/_test/credential_fetches':
+                return state.fetch_report()
             return None
         if path == '/_test/state':
             state.load(data if data is not None else {})
             return {'ok': True}
+        if path == '/_test/update':
+            state.update(data if data is not None else {})
+            return {'ok': True}
+        if path == '/_test/expire_credentials':
+            akid = (data or {}).get('akid')
+            return {'expired': state.expire_credentials(akid)}
         if path == '/_test/lists':
             if isinstance(data, dict):
                 data = data.get('lists', [data] if 'name' in data else [])
             state.merge_lists(data if data is not None else [])
             return {'ok': True}
         if path == '/_test/faults':
+            seed = None
             if isinstance(data, dict):
+                seed = data.get('seed')
                 data = data.get('faults', [])
-            state.set_faults(data if data is not None else [])
+            state.set_faults(data if data is not None else [], seed)
             return {'ok': True}
         if path == '/_test/reset':
             state.calls = []
             state.faults = []
+            state.fetches = []
             return {'ok': True}
         return None
 
@@ -620,7 +1196,7 @@ class Handler(BaseHTTPRequestHandler):
                 'list': None, 'number': None, 'status': None, 'code': None,
                 'signature_ok': False, 'request_id': request_id,
                 'fault': None, 'target': self.headers.get('X-Amz-Target'),
-                'signed_headers': None,
+                'signed_headers': None, 'quota': False,
                 'token_sent': 'X-Amz-Security-Token' in self.headers}
         with state.lock:
             call['seq'] = len(state.calls)
@@ -653,16 +1229,24 @@ class Handler(BaseHTTPRequestHandler):
                     call['list'] = params['OptOutListName']
                 if isinstance(params.get('OptedOutNumber'), str):
                     call['number'] = params['OptedOutNumber']
-            fault = state.match_fault(call['region'], call['akid'],
-                                      call['list'],
-                                      self.list_name_of(call['list']),
-                                      call['number'])
-            call['fault'] = fault
-        if fault is not None and self.apply_fault(fault, call):
+            rule = state.match_fault(call['region'], call['akid'],
+                                     call['list'],
+                                     self.list_name_of(call['list']),
+                                     call['number'])
+            call['fault'] = rule['fault'] if rule else None
+        if rule is not None and self.apply_fault(rule, call):
             return
 
         if auth_error is not None:
             self.finish_call(call, auth_error)
+            return
+        with state.lock:
+            admitted = state.take_quota(auth['region'])
+            if not admitted:
+                call['quota'] = True
+        if not admitted:
+            self.finish_call(call, ApiError('ThrottlingException',
+                                            'Rate exceeded'))
             return
         try:
             result = self.operate(auth, params, body)
@@ -677,12 +1261,12 @@ class Handler(BaseHTTPRequestHandler):
             return given.rsplit('/', 1)[-1]
         return given
 
-    def finish_call(self, call, err, result=None):
+    def finish_call(self, call, err, result=None, headers=()):
         request_id = call['request_id']
         if err is not None:
             status = self.server.model.status_of(err.code)
             self.record(call, status, err.code)
-            self.send_error_shape(err, request_id)
+            self.send_error_shape(err, request_id, headers)
             return
         self.record(call, 200, None)
         self.send(200, json.dumps(result), [
@@ -695,9 +1279,12 @@ class Handler(BaseHTTPRequestHandler):
             call['status'] = status
             call['code'] = code
 
-    def apply_fault(self, fault, call):
-        """Answers the request per the fault; False when it should go on."""
-        kind, _, arg = fault.partition(':')
+    def apply_fault(self, rule, call):
+        """Answers the request per the rule; False when it should go on."""
+        kind, _, arg = rule['fault'].partition(':')
+        extra = []
+        if 'retry_after_ms' in rule:
+            extra.append(('x-amz-retry-after', str(rule['retry_after_ms'])))
         if kind == 'slow':
             time.sleep(int(arg) / 1000.0)
             return False
@@ -706,13 +1293,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send(503, '<html>\n<head><title>503 Service Unavailable'
                       '</title></head>\n<body>\n<center><h1>503 Service '
                       'Unavailable</h1></center>\n</body>\n</html>\n',
-                      [('Content-Type', 'text/html')])
+                      [('Content-Type', 'text/html')] + extra)
             return True
         if kind == 'http':
             status = int(arg)
             self.record(call, status, 'http')
             self.send(status, '%d %s\n' % (status, self.responses.get(
-                status, ('Error',))[0]), [('Content-Type', 'text/plain')])
+                status, ('Error',))[0]),
+                [('Content-Type', 'text/plain')] + extra)
             return True
         if kind == 'garbage':
             self.record(call, 200, 'garbage')
@@ -728,7 +1316,8 @@ class Handler(BaseHTTPRequestHandler):
             self.record(call, None, 'close')
             self.close_connection = True
             return True
-        self.finish_call(call, self.fault_error(kind, arg or None, call))
+        self.finish_call(call, self.fault_error(kind, arg or None, call),
+                         headers=extra)
         return True
 
     def fault_error(self, code, reason, call):
@@ -855,8 +1444,7 @@ class Handler(BaseHTTPRequestHandler):
                 signed.append((name, value))
 
         with state.lock:
-            cred = state.credentials.get(akid)
-            cred = dict(cred) if cred else None
+            cred = state.credential(akid)
             now = state.now()
         if cred is None:
             raise fail('UnrecognizedClientException',

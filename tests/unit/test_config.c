@@ -233,12 +233,18 @@ static const struct {
 	 false, "retry.cap_ms = 600000"},
 	{"retry.cap_ms", 1, 600000, offsetof(struct config, retry_cap_ms),
 	 false, "retry.base_ms = 1"},
-	{"sender.workers", 1, 256, offsetof(struct config, sender_workers),
+	{"sender.workers", 0, 256, offsetof(struct config, sender_workers),
+	 false, NULL},
+	{"retry.max_attempts", 0, 1000000,
+	 offsetof(struct config, retry_max_attempts), false, NULL},
+	{"retry.budget", 0, 1000000, offsetof(struct config, retry_budget),
 	 false, NULL},
 	{"sender.max_inflight", 1, 100000,
 	 offsetof(struct config, sender_max_inflight), false, NULL},
 	{"http.connect_timeout_ms", 1, 300000,
 	 offsetof(struct config, http_connect_timeout_ms), false, NULL},
+	{"http.max_connections", 1, 10000,
+	 offsetof(struct config, http_max_connections), false, NULL},
 	{"http.timeout_ms", 1, 600000,
 	 offsetof(struct config, http_timeout_ms), false, NULL},
 	{"shutdown.timeout_ms", 1, 3600000,
@@ -289,6 +295,50 @@ static void try_value(const char *key, const char *value, const char *msg,
 		is_int(ret, 0, "%s: accepted (%s)", what, err);
 		config_done(&cfg);
 	}
+}
+
+static void test_bools(void)
+{
+	static const struct {
+		const char *value;
+		int want; /* -1: refused */
+	} bools[] = {
+		{"true", 1}, {"yes", 1}, {"on", 1}, {"1", 1}, {"TRUE", 1},
+		{"false", 0}, {"no", 0}, {"off", 0}, {"0", 0}, {"Off", 0},
+		{"maybe", -1}, {"2", -1}, {"truee", -1}, {"", -1},
+	};
+	const char *msg = "must be true or false (yes/no, on/off, 1/0)";
+	struct config cfg;
+	struct text t;
+	char line[128], err[512];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		if (bools[i].want < 0) {
+			try_value("aws.rate_adaptive", bools[i].value,
+				  bools[i].value[0] ? msg
+						    : "must not be empty",
+				  NULL);
+			continue;
+		}
+		snprintf(line, sizeof(line), "aws.use_fips_endpoint = %s",
+			 bools[i].value);
+		ret = load(&cfg, file_with(&t, line, "aws.use_fips_endpoint",
+					   NULL),
+			   NULL, 0, err, sizeof(err));
+		is_int(ret, 0, "bool '%s' accepted (%s)", bools[i].value, err);
+		is_int(cfg.aws_use_fips_endpoint, bools[i].want,
+		       "bool '%s' parsed", bools[i].value);
+		config_done(&cfg);
+	}
+	setenv("AWS_USE_DUALSTACK_ENDPOINT", "true", 1);
+	ret = load(&cfg, file_with(&t, NULL, NULL, NULL), NULL, 0, err,
+		   sizeof(err));
+	ok(ret == 0 && cfg.aws_use_dualstack_endpoint,
+	   "AWS_USE_DUALSTACK_ENDPOINT=true is the default");
+	config_done(&cfg);
+	unsetenv("AWS_USE_DUALSTACK_ENDPOINT");
 }
 
 static void test_bad_values(void)
@@ -397,7 +447,13 @@ static void test_defaults(void)
 	is_int(cfg.retry_max_seconds, 900, "retry.max_seconds default");
 	is_int(cfg.retry_base_ms, 100, "retry.base_ms default");
 	is_int(cfg.retry_cap_ms, 20000, "retry.cap_ms default");
-	is_int(cfg.sender_workers, 8, "sender.workers default");
+	is_int(cfg.sender_workers, 0, "sender.workers default (one per core)");
+	is_int(cfg.retry_max_attempts, 0, "retry.max_attempts default");
+	is_int(cfg.retry_budget, 500, "retry.budget default");
+	ok(cfg.aws_rate_adaptive, "aws.rate_adaptive default true");
+	ok(!cfg.aws_use_fips_endpoint, "aws.use_fips_endpoint default false");
+	ok(!cfg.aws_use_dualstack_endpoint,
+	   "aws.use_dualstack_endpoint default false");
 	is_int(cfg.sender_max_inflight, 256, "sender.max_inflight default");
 	is_int(cfg.http_connect_timeout_ms, 3000,
 	       "http.connect_timeout_ms default");
@@ -878,8 +934,8 @@ static void test_overrides(void)
 			{"", "-o: '': expected key=value"},
 			{"foo=bar", "-o: foo: unknown key"},
 			{"kafka.no.such.property=1", NULL},
-			{"sender.workers=0",
-			 "-o: sender.workers: must be an integer between 1 "
+			{"sender.workers=257",
+			 "-o: sender.workers: must be an integer between 0 "
 			 "and 256"},
 			{"consumer.enable.auto.commit=true",
 			 "-o: consumer.enable.auto.commit: is set by "
@@ -1193,7 +1249,7 @@ static void test_files(const char *dir)
 		char want[600];
 
 		snprintf(want, sizeof(want),
-			 "%s:3: sender.workers: must be an integer between 1 "
+			 "%s:3: sender.workers: must be an integer between 0 "
 			 "and 256",
 			 path);
 		is_str(err, want, "bad file: message names path and line");
@@ -1264,6 +1320,9 @@ static const char *const all_keys[] = {
 	"aws.ca_file",         "aws.rate_limit",      "retry.max_seconds",
 	"retry.base_ms",       "retry.cap_ms",        "sender.workers",
 	"sender.max_inflight", "http.connect_timeout_ms", "http.timeout_ms",
+	"aws.use_fips_endpoint", "aws.use_dualstack_endpoint",
+	"aws.rate_adaptive", "retry.max_attempts", "retry.budget",
+	"http.max_connections",
 	"shutdown.timeout_ms", "log.level",           "kafka.bootstrap.servers",
 	"kafka.security.protocol", "kafka.sasl.mechanisms",
 	"kafka.sasl.username", "kafka.sasl.password", "kafka.ssl.ca.location",
@@ -1401,6 +1460,7 @@ int main(void)
 	test_full(ca);
 	test_good_values(ca);
 	test_bad_values();
+	test_bools();
 	test_topic_lengths();
 	test_numeric();
 	test_syntax();

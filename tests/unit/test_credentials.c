@@ -479,6 +479,88 @@ static void test_long_values(void)
 	free(name);
 }
 
+/* The settings that point at other sources, and the file reader. */
+static void test_profile_settings(void)
+{
+	struct credentials_profile f = {0};
+	struct credentials c = {0};
+	char dir[] = "/tmp/test_credentials.XXXXXX", path[600], err[512];
+	char *text = NULL, big[70000];
+	FILE *fp;
+	int r;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	write_file(dir, "config",
+		   "[profile web]\nROLE_ARN = arn:aws:iam::1:role/w\n"
+		   "web_identity_token_file = /var/run/token\n"
+		   "role_session_name = s-1\nsource_profile = base\n"
+		   "credential_process = /usr/bin/helper --json\n"
+		   "[profile other]\ncredential_process = nope\n");
+	snprintf(path, sizeof(path), "%s/config", dir);
+	r = credentials_profile_read(path, "web", true, &f, err, sizeof(err));
+	is_int(r, 0, "settings: read");
+	ok(f.found, "settings: section found");
+	is_str(f.role_arn, "arn:aws:iam::1:role/w", "settings: role_arn");
+	is_str(f.web_identity_token_file, "/var/run/token",
+	       "settings: web_identity_token_file");
+	is_str(f.role_session_name, "s-1", "settings: role_session_name");
+	is_str(f.source_profile, "base", "settings: source_profile");
+	is_str(f.credential_process, "/usr/bin/helper --json",
+	       "settings: credential_process verbatim");
+	is_int(credentials_profile_keys(&f, path, "web", true, &c, err,
+					sizeof(err)),
+	       -ENOENT, "settings: no keys");
+	credentials_profile_done(&f);
+	credentials_profile_done(&f);
+	credentials_profile_done(NULL);
+	r = credentials_profile_read("/nonexistent/config", "web", true, &f,
+				     err, sizeof(err));
+	ok(r == 0 && !f.found, "settings: missing file is empty");
+
+	write_file(dir, "token", "  t0k3n value \r\n\n");
+	snprintf(path, sizeof(path), "%s/token", dir);
+	r = credentials_read_file(path, &text, err, sizeof(err));
+	is_int(r, 0, "read_file: read");
+	is_str(text, "  t0k3n value", "read_file: trailing whitespace cut");
+	free(text);
+	text = NULL;
+	snprintf(path, sizeof(path), "%s/nosuch", dir);
+	is_int(credentials_read_file(path, &text, err, sizeof(err)), -ENOENT,
+	       "read_file: missing");
+	snprintf(path, sizeof(path), "%s/nul", dir);
+	fp = fopen(path, "w");
+	if (fp) {
+		fwrite("ab\0cd", 1, 5, fp);
+		fclose(fp);
+	}
+	is_int(credentials_read_file(path, &text, err, sizeof(err)), -EINVAL,
+	       "read_file: NUL byte refused");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	write_file(dir, "big", big);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	is_int(credentials_read_file(path, &text, err, sizeof(err)), -EFBIG,
+	       "read_file: over 64 KiB refused");
+	is_int(credentials_read_file(dir, &text, err, sizeof(err)), -EISDIR,
+	       "read_file: a directory");
+	ok(text == NULL, "read_file: nothing returned on errors");
+	is_int(credentials_from_directory(NULL, &c, err, sizeof(err)), -ENOENT,
+	       "directory: none");
+	is_int(credentials_from_directory(dir, &c, err, sizeof(err)), -ENOENT,
+	       "directory: without the key files");
+	for (r = 0; r < 6; r++) {
+		static const char *const names[] = {"config", "token", "nul",
+						    "big", "nosuch", ""};
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[r]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	size_t i;
@@ -486,5 +568,6 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_long_values();
+	test_profile_settings();
 	return tap_done();
 }
