@@ -25,9 +25,11 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +61,7 @@ enum key_type {
 	KEY_URL,      /* char *, http(s) URL, may hold {region}; empty = NULL */
 	KEY_NAME,     /* char *, free text; empty = NULL */
 	KEY_FILE,     /* char *, readable regular file; empty = NULL */
+	KEY_LISTEN,   /* char *, loopback HOST:PORT; empty = NULL */
 	KEY_UINT,     /* unsigned, min..max */
 	KEY_SIZE,     /* size_t, min..max */
 	KEY_RATE,     /* double, min..max */
@@ -84,6 +87,9 @@ static const struct config_key config_keys[] = {
 	 {NULL, NULL}, "topic the deletion requests are consumed from"},
 	{"results.topic", KEY_TOPIC, FIELD(results_topic), NULL, 0, 0, true,
 	 {NULL, NULL}, "topic the outcomes are published to"},
+	{"dlq.topic", KEY_TOPIC, FIELD(dlq_topic), NULL, 0, 0, false,
+	 {NULL, NULL},
+	 "dead-letter topic for records rejected unread (off when unset)"},
 	{"requests.max_bytes", KEY_SIZE, FIELD(requests_max_bytes), "65536",
 	 64, 16777216, false, {NULL, NULL},
 	 "larger request records are rejected"},
@@ -135,6 +141,9 @@ static const struct config_key config_keys[] = {
 	{"shutdown.timeout_ms", KEY_UINT, FIELD(shutdown_timeout_ms), "30000",
 	 1, 3600000, false, {NULL, NULL},
 	 "how long a stop waits for in-flight requests"},
+	{"metrics.listen", KEY_LISTEN, FIELD(metrics_listen), NULL, 0, 0,
+	 false, {NULL, NULL},
+	 "serve Prometheus metrics on this loopback HOST:PORT (off when unset)"},
 	{"log.level", KEY_LOGLEVEL, FIELD(log_level), "info", 0, 0, false,
 	 {NULL, NULL}, "err, warning, notice, info or debug"},
 };
@@ -392,6 +401,53 @@ static int check_file(const char *s, char *msg, size_t msglen)
 	return 0;
 }
 
+static bool is_loopback6(const char *host)
+{
+	struct in6_addr a6;
+
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/*
+ * metrics.listen: "HOST:PORT", HOST a loopback address (127.0.0.0/8, ::1
+ * with or without brackets, or "localhost", taken as 127.0.0.1), PORT 0 to
+ * 65535.  The metrics have no TLS and no authentication: they are for the
+ * host only.  The same rule as metrics_listen_check(), kept here so that
+ * the loader does not pull in the HTTP server.
+ */
+static bool valid_listen(const char *s)
+{
+	struct in_addr a4;
+	char host[64];
+	const char *colon, *p;
+	unsigned long port = 0;
+	size_t n;
+
+	colon = strrchr(s, ':');
+	if (!colon || colon == s || !colon[1] || strlen(colon + 1) > 5)
+		return false;
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	n = (size_t)(colon - s);
+	if (port > 65535 || n >= sizeof(host))
+		return false;
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(host, s + 1, n - 2);
+		host[n - 2] = '\0';
+		return is_loopback6(host);
+	}
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return is_loopback6(host);
+}
+
 /* Replaces the string at @field with a copy of @value (NULL for empty). */
 static int set_string(char **field, const char *value, char *msg,
 		      size_t msglen)
@@ -439,7 +495,7 @@ static int key_set(struct config *cfg, const struct config_key *k,
 	int ret;
 
 	if (!*value && k->type != KEY_URL && k->type != KEY_NAME &&
-	    k->type != KEY_FILE) {
+	    k->type != KEY_FILE && k->type != KEY_LISTEN) {
 		snprintf(msg, msglen, "must not be empty");
 		return -EINVAL;
 	}
@@ -488,6 +544,15 @@ static int key_set(struct config *cfg, const struct config_key *k,
 			ret = check_file(value, msg, msglen);
 			if (ret)
 				return ret;
+		}
+		return set_string(field, value, msg, msglen);
+	case KEY_LISTEN:
+		if (*value && !valid_listen(value)) {
+			snprintf(msg, msglen,
+				 "must be HOST:PORT with HOST a loopback "
+				 "address (127.0.0.1, [::1] or localhost) and "
+				 "PORT 0 to 65535");
+			return -EINVAL;
 		}
 		return set_string(field, value, msg, msglen);
 	case KEY_UINT:
@@ -923,6 +988,18 @@ static int loader_finish(struct loader *ld)
 		return loader_fail(ld, ld->origin[iresults], "results.topic",
 				   -EINVAL, "must differ from requests.topic");
 
+	if (cfg->dlq_topic) {
+		size_t idlq = 0;
+
+		key_find("dlq.topic", &idlq);
+		if (strcmp(cfg->dlq_topic, cfg->requests_topic) == 0 ||
+		    strcmp(cfg->dlq_topic, cfg->results_topic) == 0)
+			return loader_fail(ld, ld->origin[idlq], "dlq.topic",
+					   -EINVAL,
+					   "must differ from requests.topic "
+					   "and results.topic");
+	}
+
 	key_find("retry.base_ms", &ibase);
 	key_find("retry.cap_ms", &icap);
 	if (cfg->retry_cap_ms < cfg->retry_base_ms) {
@@ -1129,6 +1206,7 @@ void config_done(struct config *cfg)
 		case KEY_URL:
 		case KEY_NAME:
 		case KEY_FILE:
+		case KEY_LISTEN:
 			field = key_field(cfg, &config_keys[i]);
 			free(*field);
 			break;
@@ -1174,4 +1252,79 @@ int config_apply_kafka(const struct config *cfg, rd_kafka_conf_t *conf,
 		return apply_list(cfg->consumer, "consumer.", conf, errbuf,
 				  errlen);
 	return apply_list(cfg->producer, "producer.", conf, errbuf, errlen);
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static bool props_differ(const struct config_prop *a,
+			 const struct config_prop *b)
+{
+	for (; a && b; a = a->next, b = b->next)
+		if (strcmp(a->name, b->name) != 0 ||
+		    strcmp(a->value, b->value) != 0)
+			return true;
+	return a || b;
+}
+
+int config_diff(const struct config *a, const struct config *b,
+		void (*changed)(const char *key, void *opaque), void *opaque)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		const void *fa = key_field((struct config *)a, k);
+		const void *fb = key_field((struct config *)b, k);
+		bool diff = false;
+
+		switch (k->type) {
+		case KEY_TOPIC:
+		case KEY_REGION:
+		case KEY_URL:
+		case KEY_NAME:
+		case KEY_FILE:
+		case KEY_LISTEN:
+			diff = str_differs(*(char *const *)fa,
+					   *(char *const *)fb);
+			break;
+		case KEY_UINT:
+			diff = *(const unsigned *)fa != *(const unsigned *)fb;
+			break;
+		case KEY_SIZE:
+			diff = *(const size_t *)fa != *(const size_t *)fb;
+			break;
+		case KEY_RATE:
+			diff = *(const double *)fa != *(const double *)fb;
+			break;
+		case KEY_LOGLEVEL:
+			diff = *(const int *)fa != *(const int *)fb;
+			break;
+		case KEY_BOOL:
+			diff = *(const bool *)fa != *(const bool *)fb;
+			break;
+		}
+		if (diff) {
+			changed(k->name, opaque);
+			n++;
+		}
+	}
+	if (props_differ(a->kafka, b->kafka)) {
+		changed("kafka.*", opaque);
+		n++;
+	}
+	if (props_differ(a->consumer, b->consumer)) {
+		changed("consumer.*", opaque);
+		n++;
+	}
+	if (props_differ(a->producer, b->producer)) {
+		changed("producer.*", opaque);
+		n++;
+	}
+	return n;
 }

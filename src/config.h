@@ -34,6 +34,7 @@ struct config {
 
 	char *requests_topic; /* requests.topic (required) */
 	char *results_topic;  /* results.topic (required) */
+	char *dlq_topic;      /* dlq.topic or NULL (no dead-letter topic) */
 	size_t requests_max_bytes; /* requests.max_bytes, default 65536 */
 
 	char *aws_region;   /* aws.region; default AWS_REGION, AWS_DEFAULT_REGION */
@@ -58,6 +59,7 @@ struct config {
 	unsigned http_max_connections;    /* http.max_connections, 64 */
 	unsigned shutdown_timeout_ms;     /* shutdown.timeout_ms, 30000 */
 
+	char *metrics_listen; /* metrics.listen (loopback HOST:PORT) or NULL */
 	int log_level; /* log.level, default info (syslog priority) */
 };
 
@@ -85,6 +87,15 @@ int config_load_buffer(struct config *cfg, const char *name, const char *buf,
 /* Frees everything @cfg owns (wiping property values, which may hold
  * secrets) and zeroes it; accepts NULL and a zeroed or released @cfg. */
 void config_done(struct config *cfg);
+
+/*
+ * Calls @changed for every key whose value differs between @a and @b (for
+ * librdkafka properties: "kafka.*", "consumer.*" or "producer.*" when any
+ * of that group changed).  Returns the number of changed keys.  For a
+ * reload: the caller decides which changes it can apply.
+ */
+int config_diff(const struct config *a, const struct config *b,
+		void (*changed)(const char *key, void *opaque), void *opaque);
 
 /*
  * Sets the kafka.* properties, then the consumer.* (@consumer true) or

@@ -10,6 +10,7 @@
 #include "consumer.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ struct consumer {
 	struct consumer_hooks hooks;
 	bool paused;
 	bool fatal;
+	atomic_bool brokers_down; /* set from librdkafka's thread */
+	int assigned;             /* partitions assigned */
 };
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
@@ -40,6 +43,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 	(void)rk;
 	if (err == RD_KAFKA_RESP_ERR__FATAL)
 		c->fatal = true;
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		atomic_store(&c->brokers_down, true);
 	log_warning("requests consumer: %s: %s",
 		    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
@@ -65,8 +70,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			rd_kafka_pause_partitions(rk, parts);
 		else if (!error && !r)
 			rd_kafka_resume_partitions(rk, parts);
-		if (!error && !r)
+		if (!error && !r) {
+			c->assigned = coop ? c->assigned + parts->cnt
+					   : parts->cnt;
+			atomic_store(&c->brokers_down, false);
 			c->hooks.assigned(c->hooks.opaque, parts);
+		}
 	} else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
 		bool lost = rd_kafka_assignment_lost(rk);
 
@@ -74,6 +83,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			 lost ? " (lost)" : "");
 		c->hooks.revoking(c->hooks.opaque, parts, lost);
 		rd_kafka_resume_partitions(rk, parts);
+		c->assigned = coop ? c->assigned - parts->cnt : 0;
 		if (coop)
 			error = rd_kafka_incremental_unassign(rk, parts);
 		else
@@ -174,8 +184,12 @@ rd_kafka_message_t *consumer_poll(struct consumer *c)
 
 	for (;;) {
 		rkm = rd_kafka_consumer_poll(c->rk, 0);
-		if (!rkm || !rkm->err)
+		if (!rkm)
+			return NULL;
+		if (!rkm->err) {
+			atomic_store(&c->brokers_down, false);
 			return rkm;
+		}
 		/* A record that cannot be read (corrupt, undecompressable)
 		 * still has an offset: it must get an outcome. */
 		if (rkm->rkt && rkm->offset >= 0 &&
@@ -189,6 +203,49 @@ rd_kafka_message_t *consumer_poll(struct consumer *c)
 				    rd_kafka_message_errstr(rkm));
 		rd_kafka_message_destroy(rkm);
 	}
+}
+
+bool consumer_waiting_for_kafka(struct consumer *c)
+{
+	return atomic_load(&c->brokers_down) || c->assigned == 0;
+}
+
+int64_t consumer_lag(struct consumer *c)
+{
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	int64_t lag = 0, lo, hi;
+	int i;
+
+	if (rd_kafka_assignment(c->rk, &parts) || !parts)
+		return -1;
+	if (parts->cnt == 0 || rd_kafka_position(c->rk, parts)) {
+		rd_kafka_topic_partition_list_destroy(parts);
+		return -1;
+	}
+	for (i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &parts->elems[i];
+
+		if (rd_kafka_get_watermark_offsets(c->rk, tp->topic,
+						   tp->partition, &lo, &hi) ||
+		    hi < 0 || tp->offset < 0)
+			continue;
+		if (hi > tp->offset)
+			lag += hi - tp->offset;
+	}
+	rd_kafka_topic_partition_list_destroy(parts);
+	return lag;
+}
+
+int64_t consumer_partition_lag(struct consumer *c, int32_t partition,
+			       int64_t committed)
+{
+	int64_t lo = -1, hi = -1;
+
+	if (rd_kafka_get_watermark_offsets(c->rk, c->cfg->requests_topic,
+					   partition, &lo, &hi) ||
+	    hi < 0 || committed < 0)
+		return -1;
+	return hi > committed ? hi - committed : 0;
 }
 
 bool consumer_fatal(const struct consumer *c)

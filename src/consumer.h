@@ -46,6 +46,18 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
  * (rkm->err set, offset valid): it must still get an outcome. */
 rd_kafka_message_t *consumer_poll(struct consumer *c);
 
+/* True while no broker answers or no partition is assigned yet. */
+bool consumer_waiting_for_kafka(struct consumer *c);
+
+/* Records not yet consumed on the assigned partitions (from librdkafka's
+ * cached high watermarks; no network call), -1 when unknown. */
+int64_t consumer_lag(struct consumer *c);
+
+/* High watermark of @partition minus @committed (cached, no network
+ * call), -1 when unknown. */
+int64_t consumer_partition_lag(struct consumer *c, int32_t partition,
+			       int64_t committed);
+
 /* True after a fatal consumer error: the daemon must stop. */
 bool consumer_fatal(const struct consumer *c);
 

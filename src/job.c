@@ -37,5 +37,8 @@ void job_free(struct job *job)
 	free(job->rec_key);
 	free(job->order_key);
 	free(job->payload);
+	free(job->dlq_value);
+	if (job->dlq_headers)
+		rd_kafka_headers_destroy(job->dlq_headers);
 	free(job);
 }

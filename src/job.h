@@ -14,8 +14,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "api.h"
 #include "request.h"
+
+#define JOB_SEND_OUTCOME 1u /* the outcome, to results.topic */
+#define JOB_SEND_DLQ 2u     /* the original record, to dlq.topic */
 
 struct job {
 	/* Identity of the request record (main thread). */
@@ -24,6 +29,7 @@ struct job {
 	char *rec_key; /* the record's key, copied; NULL when it had none */
 	size_t rec_key_len;
 
+	int64_t consumed_ms; /* monotonic: when the record was read */
 	struct request req;
 	char *order_key; /* list + number: same key, never in flight together */
 	char region[API_REGION_MAX];
@@ -41,6 +47,13 @@ struct job {
 	/* Outcome payload kept until the delivery report (main thread). */
 	char *payload;
 	int produce_attempts;
+	unsigned unsent;  /* JOB_SEND_* still to be produced */
+	unsigned unacked; /* JOB_SEND_* not yet acknowledged */
+	bool on_resend;   /* on the pipeline's resend list */
+	/* The original record, for the dead-letter topic (rejected only). */
+	char *dlq_value;
+	size_t dlq_len;
+	rd_kafka_headers_t *dlq_headers; /* the record's own headers, copied */
 
 	struct job *next; /* queue link of whoever holds the job */
 };

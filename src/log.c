@@ -12,11 +12,37 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#define LOG_FIELDS_MAX 16
+
 static atomic_int log_level = LOG_INFO;
+static bool journal;
+
+void log_init(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	journal = false;
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return;
+	journal = (unsigned long long)st.st_dev == dev &&
+		  (unsigned long long)st.st_ino == ino;
+}
+
+bool log_to_journal(void)
+{
+	return journal;
+}
 
 void log_set_level(int level)
 {
@@ -77,32 +103,95 @@ static void mask_e164(char *s, size_t len)
 	}
 }
 
-void log_msg(int prio, const char *fmt, ...)
+/* Formats, neutralises control characters and masks numbers.  Returns the
+ * length of the text in @line (NUL-terminated). */
+static size_t format_line(char *line, size_t size, const char *fmt,
+			  va_list ap)
 {
-	char line[2048];
-	va_list ap;
-	int n, m;
+	int m;
 	size_t i, len;
+
+	m = vsnprintf(line, size, fmt, ap);
+	if (m < 0) {
+		line[0] = '\0';
+		return 0;
+	}
+	len = (size_t)m < size ? (size_t)m : size - 1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	mask_e164(line, len);
+	return len;
+}
+
+static void vlog(int prio, const struct log_field *fields, size_t nfields,
+		 const char *fmt, va_list ap)
+{
+	char line[2048], head[8], pri[16], buf[LOG_FIELDS_MAX][512];
+	struct iovec iov[LOG_FIELDS_MAX + 3];
+	size_t len, i, n = 0;
 	ssize_t w;
 
 	if (prio > atomic_load(&log_level))
 		return;
-	n = snprintf(line, sizeof(line), "<%d>", prio);
-	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	len = (size_t)n + (size_t)m;
-	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
-	for (i = (size_t)n; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
-	mask_e164(line, len);
-	line[len++] = '\n';
-	w = write(STDERR_FILENO, line, len);
+	if (journal) {
+		char msg[2048 + 8];
+
+		len = format_line(line, sizeof(line), fmt, ap);
+		snprintf(msg, sizeof(msg), "MESSAGE=%s", line);
+		snprintf(pri, sizeof(pri), "PRIORITY=%d", prio);
+		iov[n++] = (struct iovec){msg, strlen(msg)};
+		iov[n++] = (struct iovec){pri, strlen(pri)};
+		iov[n++] = (struct iovec){"SYSLOG_IDENTIFIER=optout-eraserd",
+					  strlen("SYSLOG_IDENTIFIER=optout-eraserd")};
+		for (i = 0; i < nfields && i < LOG_FIELDS_MAX; i++) {
+			size_t l;
+
+			if (!fields[i].value)
+				continue;
+			l = (size_t)snprintf(buf[i], sizeof(buf[i]), "%s=%s",
+					     fields[i].name, fields[i].value);
+			if (l >= sizeof(buf[i]))
+				l = sizeof(buf[i]) - 1;
+			/* Same rules as messages: one line, numbers masked. */
+			for (size_t j = strlen(fields[i].name) + 1; j < l; j++)
+				if ((unsigned char)buf[i][j] < 0x20)
+					buf[i][j] = '?';
+			mask_e164(buf[i], l);
+			iov[n++] = (struct iovec){buf[i], l};
+		}
+		if (sd_journal_sendv(iov, (int)n) >= 0)
+			return;
+		/* The journal is gone: fall back to stderr. */
+	} else {
+		len = format_line(line, sizeof(line), fmt, ap);
+	}
+	snprintf(head, sizeof(head), "<%d>", prio);
+	iov[0] = (struct iovec){head, strlen(head)};
+	iov[1] = (struct iovec){line, len};
+	iov[2] = (struct iovec){"\n", 1};
+	/* One writev: lines of different threads never interleave. */
+	w = writev(STDERR_FILENO, iov, 3);
 	(void)w;
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(prio, NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_fields(int prio, const struct log_field *fields, size_t nfields,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(prio, fields, nfields, fmt, ap);
+	va_end(ap);
 }
 
 const char *log_mask_number(const char *number, char *buf, size_t len)

@@ -11,8 +11,36 @@
 #ifndef OPTOUT_LOG_H
 #define OPTOUT_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <syslog.h> /* LOG_ERR ... LOG_DEBUG */
+
+/*
+ * Chooses the output once, at start-up: when stderr is the journal
+ * (JOURNAL_STREAM names stderr's device and inode), lines are sent to
+ * journald natively with structured fields; otherwise they are written to
+ * stderr with priority prefixes.
+ */
+void log_init(void);
+
+/* True when logging natively to the journal. */
+bool log_to_journal(void);
+
+/* A structured field for the journal ("REQUEST_ID", value); a NULL value
+ * leaves the field out. */
+struct log_field {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * Like log_msg(), plus @nfields structured fields which the journal keeps
+ * (journalctl REQUEST_ID=... finds a request's story); the plain output
+ * carries only the message.  Values are subject to the same rules as
+ * messages: never a secret, numbers masked.
+ */
+void log_fields(int prio, const struct log_field *fields, size_t nfields,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Messages above @level (a syslog priority) are dropped. */
 void log_set_level(int level);

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "credprov.h"
 #include "log.h"
+#include "notify.h"
 #include "pipeline.h"
 
 #ifndef SYSCONFDIR
@@ -28,11 +29,14 @@
 #define DEFAULT_CONFIG SYSCONFDIR "/optout-eraser/optout-eraser.conf"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
-static void on_stop_signal(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -59,10 +63,11 @@ static int install_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGINT, &sa, NULL) < 0)
+	    sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
 		return -errno;
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
@@ -84,8 +89,10 @@ int main(int argc, char **argv)
 	int noverrides = 0, check = 0, c, r, ex = EX_OK, curl_ready = 0;
 	struct config cfg = {0};
 	struct credprov *cred = NULL;
+	struct pipeline_opts opts;
 	char errbuf[1024];
 
+	log_init();
 	/* First, so that a stop requested during start-up is not lost. */
 	if (install_signals() < 0)
 		return EX_OSERR;
@@ -135,6 +142,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level(cfg.log_level);
+	notify_init();
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		log_error("cannot set up libcurl");
@@ -151,7 +159,9 @@ int main(int argc, char **argv)
 	log_notice("optout-eraserd %s starting (configuration %s)",
 		   PACKAGE_VERSION, path);
 	errbuf[0] = '\0';
-	r = pipeline_run(&cfg, cred, &stop_requested, errbuf, sizeof(errbuf));
+	opts = (struct pipeline_opts){&stop_requested, &reload_requested, path,
+				      overrides, noverrides};
+	r = pipeline_run(&cfg, cred, &opts, errbuf, sizeof(errbuf));
 	if (r < 0 && errbuf[0]) {
 		log_error("%s", errbuf);
 		ex = EX_UNAVAILABLE;

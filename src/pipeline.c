@@ -33,6 +33,8 @@
 #include "dispatch.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "offsets.h"
 #include "outcome.h"
 #include "producer.h"
@@ -59,9 +61,49 @@ struct pipeline {
 	bool fatal;
 	bool held;            /* a systemic failure holds the pipeline */
 	volatile sig_atomic_t *stop;
+	const struct pipeline_opts *opts;
+	struct credprov *cred;
+	struct metrics *metrics;
+	struct config *reloaded; /* the configuration of the last reload */
+	char held_reason[192];
+	int64_t status_at_ms;
+	int64_t lag;             /* last known, -1 unknown */
+	int64_t lag_at_ms;
+	uint64_t done_total;     /* outcomes acknowledged */
+	uint64_t rate_base;      /* done_total at rate_at_ms */
+	int64_t rate_at_ms;
+	double rate;             /* outcomes per second, recent */
 	uint64_t done[OUTCOME__COUNT];
 	uint64_t given_back;
+	size_t *part_alive;   /* alive jobs per partition */
+	size_t nparts;
 };
+
+/* Jobs alive for @partition (0 for unknown ones). */
+static size_t part_alive(const struct pipeline *pl, int32_t partition)
+{
+	if (partition < 0 || (size_t)partition >= pl->nparts)
+		return 0;
+	return pl->part_alive[partition];
+}
+
+static int part_alive_add(struct pipeline *pl, int32_t partition, int d)
+{
+	if (partition < 0)
+		return -EINVAL;
+	if ((size_t)partition >= pl->nparts) {
+		size_t n = (size_t)partition + 1;
+		size_t *np = realloc(pl->part_alive, n * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		memset(np + pl->nparts, 0, (n - pl->nparts) * sizeof(*np));
+		pl->part_alive = np;
+		pl->nparts = n;
+	}
+	pl->part_alive[partition] += (size_t)d;
+	return 0;
+}
 
 static void wake_drain(struct pipeline *pl)
 {
@@ -73,6 +115,7 @@ static void wake_drain(struct pipeline *pl)
 
 static void job_release(struct pipeline *pl, struct job *job)
 {
+	part_alive_add(pl, job->partition, -1);
 	job_free(job);
 	pl->alive--;
 }
@@ -82,13 +125,15 @@ static enum outcome_kind job_outcome(const struct job *job)
 	return job->req.error_code ? OUTCOME_REJECTED : job->res.outcome;
 }
 
+static void queue_resend(struct pipeline *pl, struct job *job, int delay_ms);
+static void send_pending(struct pipeline *pl, struct job *job);
+
 /* Builds the outcome and hands the job to the producer (or the resend
  * list when the producer's queue is full). */
 static void finish(struct pipeline *pl, struct job *job)
 {
 	const struct api_result *res = &job->res;
 	struct outcome o = {0};
-	int r;
 
 	o.kind = job_outcome(job);
 	o.request_id = job->req.request_id;
@@ -115,19 +160,49 @@ static void finish(struct pipeline *pl, struct job *job)
 	job->payload = outcome_to_json(&o);
 	if (!job->payload) {
 		/* Out of memory: keep the job and try again shortly. */
-		job->next = pl->resend;
-		pl->resend = job;
-		pl->resend_at_ms = util_mono_ms() + RESEND_DELAY_MS;
+		queue_resend(pl, job, RESEND_DELAY_MS);
 		return;
 	}
-	r = producer_send(pl->producer, job);
-	if (r == 0)
+	job->unsent = JOB_SEND_OUTCOME;
+	if (job->dlq_value)
+		job->unsent |= JOB_SEND_DLQ;
+	job->unacked = job->unsent;
+	send_pending(pl, job);
+}
+
+static void queue_resend(struct pipeline *pl, struct job *job, int delay_ms)
+{
+	int64_t at = util_mono_ms() + delay_ms;
+
+	if (!pl->resend || at < pl->resend_at_ms)
+		pl->resend_at_ms = at;
+	if (job->on_resend)
 		return;
-	if (r == -EIO)
-		pl->fatal = true;
+	job->on_resend = true;
 	job->next = pl->resend;
 	pl->resend = job;
-	pl->resend_at_ms = util_mono_ms() + (r == -ENOBUFS ? 50 : RESEND_DELAY_MS);
+}
+
+/* Produces what of @job is still unsent; what cannot go now is retried
+ * from the resend list. */
+static void send_pending(struct pipeline *pl, struct job *job)
+{
+	int r = 0;
+
+	if (job->unsent & JOB_SEND_OUTCOME) {
+		r = producer_send(pl->producer, job);
+		if (r == 0)
+			job->unsent &= ~JOB_SEND_OUTCOME;
+	}
+	if (r == 0 && (job->unsent & JOB_SEND_DLQ)) {
+		r = producer_send_dlq(pl->producer, job);
+		if (r == 0)
+			job->unsent &= ~JOB_SEND_DLQ;
+	}
+	if (r == -EIO)
+		pl->fatal = true;
+	if (job->unsent)
+		queue_resend(pl, job, r == -ENOBUFS ? 50 : RESEND_DELAY_MS);
 }
 
 static void resend(struct pipeline *pl)
@@ -140,19 +215,15 @@ static void resend(struct pipeline *pl)
 	for (; list; list = next) {
 		next = list->next;
 		list->next = NULL;
-		if (!list->payload) {
+		list->on_resend = false;
+		if (!list->payload)
 			finish(pl, list);
-			continue;
-		}
-		if (producer_send(pl->producer, list) < 0) {
-			list->next = pl->resend;
-			pl->resend = list;
-			pl->resend_at_ms = util_mono_ms() + RESEND_DELAY_MS;
-		}
+		else
+			send_pending(pl, list);
 	}
 }
 
-static void on_delivered(void *opaque, struct job *job,
+static void on_delivered(void *opaque, struct job *job, unsigned what,
 			 rd_kafka_resp_err_t err, const char *errstr)
 {
 	struct pipeline *pl = opaque;
@@ -169,43 +240,77 @@ static void on_delivered(void *opaque, struct job *job,
 				  "offset %" PRId64,
 				  fatal, (int)job->partition, job->offset);
 			pl->fatal = true;
-			job_release(pl, job);
+			job->unacked &= ~what;
+			if (!job->unacked && !job->on_resend)
+				job_release(pl, job);
 			return;
 		}
-		if (pl->closing && err == RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
-			job_release(pl, job);
-			return;
-		}
-		if (pl->closing && err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
-			job_release(pl, job);
+		if (pl->closing && (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+				    err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
+			job->unacked &= ~what;
+			if (!job->unacked && !job->on_resend)
+				job_release(pl, job);
 			return;
 		}
 		job->produce_attempts++;
-		log_warning("outcome of partition %d offset %" PRId64
+		log_warning("%s of partition %d offset %" PRId64
 			    " not delivered (%s), producing it again "
 			    "(attempt %d)",
+			    what == JOB_SEND_DLQ ? "dead-letter copy" : "outcome",
 			    (int)job->partition, job->offset, errstr,
 			    job->produce_attempts + 1);
-		job->next = pl->resend;
-		pl->resend = job;
-		pl->resend_at_ms = util_mono_ms() + RESEND_DELAY_MS;
+		job->unsent |= what;
+		queue_resend(pl, job, RESEND_DELAY_MS);
 		return;
 	}
-	log_info("outcome %s: partition %d offset %" PRId64
-		 " list %s number %s request %s attempts %d%s%s",
-		 outcome_name(kind), (int)job->partition, job->offset,
-		 job->req.list ? job->req.list : "-",
-		 log_mask_number(job->req.number, masked, sizeof(masked)),
-		 job->req.request_id ? job->req.request_id : "-",
-		 job->attempts, kind == OUTCOME_DELETED ? "" : " error ",
-		 kind == OUTCOME_DELETED ? ""
-		 : job->req.error_code	 ? job->req.error_code
-		 : job->res.error_code	 ? job->res.error_code
-					 : "?");
+	job->unacked &= ~what;
+	if (job->unacked)
+		return; /* the other message is still on its way */
+	{
+		char part[16], off[24], att[16];
+		const char *code = kind == OUTCOME_DELETED ? NULL
+				   : job->req.error_code ? job->req.error_code
+							 : job->res.error_code;
+		struct log_field f[] = {
+			{"REQUEST_ID", job->req.request_id},
+			{"OUTCOME", outcome_name(kind)},
+			{"PARTITION", part},
+			{"OFFSET", off},
+			{"ATTEMPTS", att},
+			{"OPT_OUT_LIST", job->req.list},
+			{"NUMBER", job->req.number ? masked : NULL},
+			{"ERROR_CODE", code},
+			{"AWS_REQUEST_ID", job->res.aws_request_id},
+		};
+
+		snprintf(part, sizeof(part), "%d", (int)job->partition);
+		snprintf(off, sizeof(off), "%" PRId64, job->offset);
+		snprintf(att, sizeof(att), "%d", job->attempts);
+		log_mask_number(job->req.number, masked, sizeof(masked));
+		log_fields(LOG_INFO, f, sizeof(f) / sizeof(f[0]),
+			   "outcome %s: partition %d offset %" PRId64
+			   " list %s number %s request %s attempts %d%s%s",
+			   outcome_name(kind), (int)job->partition,
+			   job->offset, job->req.list ? job->req.list : "-",
+			   masked,
+			   job->req.request_id ? job->req.request_id : "-",
+			   job->attempts, code ? " error " : "",
+			   code ? code : "");
+	}
 	pl->done[kind]++;
+	pl->done_total++;
+	metrics_outcome(pl->metrics, kind);
+	metrics_request_duration(pl->metrics,
+				 (double)(util_mono_ms() - job->consumed_ms) /
+					 1000.0);
 	if (offsets_mark_done(pl->offsets, job->partition, job->offset) == 0 &&
-	    offsets_committable(pl->offsets, job->partition, &commit))
+	    offsets_committable(pl->offsets, job->partition, &commit)) {
 		consumer_store(pl->consumer, job->partition, commit);
+		metrics_set_partition(pl->metrics, job->partition, commit,
+				      consumer_partition_lag(pl->consumer,
+							     job->partition,
+							     commit));
+	}
 	job_release(pl, job);
 }
 
@@ -257,15 +362,41 @@ static void reject_local(struct job *job, const char *code, const char *msg)
 		 msg);
 }
 
+/* With a dead-letter topic, a rejected record's value and headers are kept
+ * to be copied there. */
+static int keep_for_dlq(struct pipeline *pl, struct job *job,
+			const rd_kafka_message_t *rkm)
+{
+	rd_kafka_headers_t *hdrs = NULL;
+
+	if (!pl->cfg->dlq_topic)
+		return 0;
+	job->dlq_value = util_memdup0(rkm->payload, rkm->payload ? rkm->len : 0);
+	if (!job->dlq_value)
+		return -ENOMEM;
+	job->dlq_len = rkm->payload ? rkm->len : 0;
+	if (rd_kafka_message_headers(rkm, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    hdrs) {
+		job->dlq_headers = rd_kafka_headers_copy(hdrs);
+		if (!job->dlq_headers)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 {
 	struct job *job;
 	int r;
 
 	job = job_new(rkm->partition, rkm->offset, rkm->key, rkm->key_len);
-	if (!job)
+	if (!job || part_alive_add(pl, rkm->partition, 1) < 0) {
+		job_free(job);
 		return -ENOMEM;
+	}
 	pl->alive++;
+	job->consumed_ms = util_mono_ms();
+	metrics_records_consumed(pl->metrics);
 	r = offsets_track(pl->offsets, rkm->partition, rkm->offset);
 	if (r == -EINVAL)
 		log_warning("partition %d offset %" PRId64
@@ -280,6 +411,8 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 			 "the record could not be read: %s",
 			 rd_kafka_err2str(rkm->err));
 		job->req.error_code = REQUEST_ERR_MALFORMED;
+		if (keep_for_dlq(pl, job, rkm) < 0)
+			goto nomem;
 		finish(pl, job);
 		return 0;
 	}
@@ -304,6 +437,8 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 		log_debug("partition %d offset %" PRId64 " rejected: %s",
 			  (int)job->partition, job->offset,
 			  job->req.error_message);
+		if (keep_for_dlq(pl, job, rkm) < 0)
+			goto nomem;
 		finish(pl, job);
 		return 0;
 	}
@@ -335,10 +470,13 @@ static void backpressure(struct pipeline *pl)
 
 	if (held != pl->held) {
 		pl->held = held;
-		if (held)
+		if (held) {
 			log_notice("consumption paused: %s", reason);
-		else
+			snprintf(pl->held_reason, sizeof(pl->held_reason), "%s",
+				 reason);
+		} else {
 			log_notice("consumption resumed");
+		}
 	}
 	if (!consumer_paused(pl->consumer) && (held || pl->alive >= max)) {
 		log_debug("%zu requests in flight%s: pausing consumption",
@@ -367,8 +505,11 @@ static void step(struct pipeline *pl, int timeout_ms)
 static void on_assigned(void *opaque,
 			const rd_kafka_topic_partition_list_t *parts)
 {
-	(void)opaque;
-	(void)parts;
+	struct pipeline *pl = opaque;
+	int i;
+
+	for (i = 0; i < parts->cnt; i++)
+		sender_readmit(pl->sender, parts->elems[i].partition);
 }
 
 static void on_revoking(void *opaque,
@@ -376,30 +517,50 @@ static void on_revoking(void *opaque,
 {
 	struct pipeline *pl = opaque;
 	int64_t deadline = util_mono_ms() + pl->cfg->shutdown_timeout_ms;
+	struct job *back, *next;
 	int i;
 
-	/* Delivery reports pop the done prefix as they come, so what is
-	 * pending is from the first request without an outcome on. */
+	/* Nothing of these partitions starts any more (until they are ours
+	 * again): what waits is given back and will be read again by the
+	 * next owner. */
+	for (i = 0; i < parts->cnt && !pl->closing; i++) {
+		int32_t p = parts->elems[i].partition;
+
+		sender_withdraw(pl->sender, p);
+		back = dispatch_take_waiting(pl->dispatch, p);
+		for (; back; back = next) {
+			next = back->next;
+			pl->given_back++;
+			job_release(pl, back);
+		}
+	}
+	/* Calls on the wire finish; their outcomes are delivered and
+	 * committed before the partitions are let go. */
 	if (!lost && !pl->closing) {
 		while (!pl->fatal && !*pl->stop && util_mono_ms() < deadline) {
-			size_t pending = 0;
+			size_t alive = 0;
 
 			for (i = 0; i < parts->cnt; i++)
-				pending += offsets_pending(
-					pl->offsets, parts->elems[i].partition);
-			if (pending == 0)
+				alive += part_alive(pl,
+						    parts->elems[i].partition);
+			if (alive == 0)
 				break;
 			step(pl, 50);
 		}
 		consumer_commit(pl->consumer);
 	}
-	for (i = 0; i < parts->cnt; i++)
+	for (i = 0; i < parts->cnt; i++) {
 		offsets_drop(pl->offsets, parts->elems[i].partition);
+		metrics_forget_partition(pl->metrics,
+					 parts->elems[i].partition);
+	}
 }
 
 static void shutdown_drain(struct pipeline *pl)
 {
 	int64_t deadline = util_mono_ms() + pl->cfg->shutdown_timeout_ms;
+	int64_t extended_at = util_mono_ms();
+	size_t alive_then = pl->alive;
 	struct job *waiting, *next;
 	int left;
 
@@ -423,6 +584,14 @@ static void shutdown_drain(struct pipeline *pl)
 				    pl->alive, pl->cfg->shutdown_timeout_ms);
 			break;
 		}
+		/* Still making progress: ask systemd for more time. */
+		if (now - extended_at >= 1000) {
+			if (pl->alive < alive_then)
+				notify_extend_timeout(10 * 1000000ULL);
+			alive_then = pl->alive;
+			extended_at = now;
+		}
+		notify_watchdog(sender_healthy(pl->sender, 10000));
 		step(pl, 50);
 	}
 	left = producer_flush(pl->producer, 1000);
@@ -434,10 +603,144 @@ static void shutdown_drain(struct pipeline *pl)
 	producer_poll(pl->producer);
 }
 
-int pipeline_run(const struct config *cfg, struct credprov *cred,
-		 volatile sig_atomic_t *stop, char *errbuf, size_t errlen)
+static void region_rate(const char *region, double rate, void *opaque)
 {
-	struct pipeline pl = {.cfg = cfg, .wake = {-1, -1}, .stop = stop};
+	metrics_set_rate(opaque, region, rate);
+}
+
+/* STATUS= once a second, WATCHDOG=1 while every part makes progress. */
+static void health(struct pipeline *pl)
+{
+	int64_t now = util_mono_ms();
+	uint64_t wd = notify_watchdog_usec();
+	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
+	char state[256];
+
+	if (max_age < 5000)
+		max_age = 5000;
+	/* The main loop runs (we are here); the workers loop too? */
+	notify_watchdog(sender_healthy(pl->sender, max_age));
+	if (now - pl->status_at_ms < 1000)
+		return;
+	pl->status_at_ms = now;
+	if (now - pl->rate_at_ms >= 5000) {
+		pl->rate = (double)(pl->done_total - pl->rate_base) * 1000.0 /
+			   (double)(now - pl->rate_at_ms);
+		pl->rate_base = pl->done_total;
+		pl->rate_at_ms = now;
+	}
+	if (now - pl->lag_at_ms >= 5000) {
+		pl->lag = consumer_lag(pl->consumer);
+		pl->lag_at_ms = now;
+	}
+	metrics_set_inflight(pl->metrics, (long)pl->alive);
+	metrics_set_paused(pl->metrics, pl->held, pl->held_reason);
+	metrics_set_kafka_up(pl->metrics,
+			     !consumer_waiting_for_kafka(pl->consumer));
+	metrics_set_credentials_expiry(pl->metrics,
+				       credprov_expires_ms(pl->cred));
+	sender_foreach_region(pl->sender, region_rate, pl->metrics);
+	if (pl->held)
+		snprintf(state, sizeof(state), "paused: %s", pl->held_reason);
+	else if (consumer_waiting_for_kafka(pl->consumer))
+		snprintf(state, sizeof(state), "waiting for Kafka");
+	else
+		snprintf(state, sizeof(state), "running");
+	notify_status("%s; deleted %" PRIu64 ", not_found %" PRIu64
+		      ", conflict %" PRIu64 ", rejected %" PRIu64
+		      ", denied %" PRIu64 ", failed %" PRIu64
+		      "; %zu in flight; %.1f/s; lag %s%" PRId64,
+		      state, pl->done[OUTCOME_DELETED],
+		      pl->done[OUTCOME_NOT_FOUND], pl->done[OUTCOME_CONFLICT],
+		      pl->done[OUTCOME_REJECTED], pl->done[OUTCOME_DENIED],
+		      pl->done[OUTCOME_FAILED], pl->alive, pl->rate,
+		      pl->lag < 0 ? "unknown" : "", pl->lag < 0 ? 0 : pl->lag);
+}
+
+/* Keys a reload applies; every other change needs a restart. */
+static const char *const reloadable[] = {
+	"log.level",	  "aws.rate_limit",	"aws.rate_adaptive",
+	"retry.max_seconds", "retry.base_ms",	"retry.cap_ms",
+	"retry.max_attempts", "retry.budget",
+};
+
+struct reload_report {
+	char applied[512];
+	char restart[512];
+};
+
+static void on_key_changed(const char *key, void *opaque)
+{
+	struct reload_report *rr = opaque;
+	size_t i;
+	bool ok = false;
+	char *list;
+	size_t len;
+
+	for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		ok |= strcmp(key, reloadable[i]) == 0;
+	list = ok ? rr->applied : rr->restart;
+	len = strlen(list);
+	snprintf(list + len, sizeof(rr->applied) - len, "%s%s",
+		 len ? ", " : "", key);
+}
+
+/* SIGHUP: re-read the file (with the same -o overrides), apply what can
+ * change safely, say what needs a restart. */
+static void reload(struct pipeline *pl)
+{
+	const struct config *running = pl->reloaded ? pl->reloaded : pl->cfg;
+	struct reload_report rr = {{0}, {0}};
+	struct config *next = calloc(1, sizeof(*next));
+	struct creds *c;
+	char err[1024];
+
+	notify_reloading();
+	log_notice("reloading %s", pl->opts->config_path);
+	if (!next ||
+	    config_load(next, pl->opts->config_path, pl->opts->overrides,
+			pl->opts->noverrides, err, sizeof(err)) < 0) {
+		log_error("reload failed, the running configuration stays: %s",
+			  next ? err : "out of memory");
+		if (next)
+			config_done(next);
+		free(next);
+		goto out;
+	}
+	config_diff(running, next, on_key_changed, &rr);
+	log_set_level(next->log_level);
+	sender_reconfigure(pl->sender, next);
+	/* Rotated key files or systemd credentials are read again. */
+	c = credprov_get(pl->cred);
+	credprov_invalidate(pl->cred, c);
+	creds_unref(c);
+	if (pl->reloaded) {
+		config_done(pl->reloaded);
+		free(pl->reloaded);
+	}
+	pl->reloaded = next;
+	log_notice("reloaded: %s%s", rr.applied[0] ? "applied " : "nothing "
+						   "to apply",
+		   rr.applied);
+	if (rr.restart[0])
+		log_warning("reload: changed keys that need a restart to take "
+			    "effect: %s",
+			    rr.restart);
+out:
+	notify_ready();
+}
+
+int pipeline_run(const struct config *cfg, struct credprov *cred,
+		 const struct pipeline_opts *opts, char *errbuf,
+		 size_t errlen)
+{
+	volatile sig_atomic_t *stop = opts->stop;
+	struct pipeline pl = {.cfg = cfg,
+			      .wake = {-1, -1},
+			      .stop = opts->stop,
+			      .opts = opts,
+			      .cred = cred,
+			      .lag = -1};
 	struct consumer_hooks hooks = {on_assigned, on_revoking, &pl};
 	int r = 0, i;
 	struct job *j, *n;
@@ -459,7 +762,22 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		r = -EINVAL;
 		goto out;
 	}
-	pl.sender = sender_new(cfg, cred, pl.wake[1], errbuf, errlen);
+	pl.metrics = metrics_new();
+	if (!pl.metrics) {
+		snprintf(errbuf, errlen, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	if (cfg->metrics_listen) {
+		r = metrics_serve(pl.metrics, cfg->metrics_listen, errbuf,
+				  errlen);
+		if (r < 0)
+			goto out;
+		log_notice("metrics on http://%s/metrics (port %d)",
+			   cfg->metrics_listen, metrics_port(pl.metrics));
+	}
+	pl.sender = sender_new(cfg, cred, pl.metrics, pl.wake[1], errbuf,
+			       errlen);
 	if (!pl.sender) {
 		r = -EINVAL;
 		goto out;
@@ -469,6 +787,10 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		r = -EINVAL;
 		goto out;
 	}
+	if (producer_wait_connected(pl.producer, stop) < 0)
+		goto stopping;
+	pl.rate_at_ms = util_mono_ms();
+	notify_ready();
 	log_notice("running: requests %s -> results %s, region %s, "
 		   "%d workers, %u in flight at most, credentials from %s",
 		   cfg->requests_topic, cfg->results_topic, cfg->aws_region,
@@ -476,6 +798,11 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		   credprov_source(cred));
 
 	while (!*stop && !pl.fatal) {
+		if (*opts->reload) {
+			*opts->reload = 0;
+			reload(&pl);
+		}
+		health(&pl);
 		step(&pl, POLL_INTERVAL_MS);
 		backpressure(&pl);
 		/* Always served, so that rebalances and the poll interval are
@@ -502,6 +829,8 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		}
 		r = 0;
 	}
+stopping:
+	notify_stopping();
 	log_notice("stopping: %zu request(s) in flight", pl.alive);
 	shutdown_drain(&pl);
 	if (!pl.fatal)
@@ -521,6 +850,7 @@ out:
 	consumer_free(pl.consumer);
 	sender_free(pl.sender);
 	producer_free(pl.producer);
+	metrics_free(pl.metrics);
 	for (j = pl.resend; j; j = n) {
 		n = j->next;
 		job_free(j);
@@ -534,6 +864,11 @@ out:
 	}
 	dispatch_free(pl.dispatch);
 	offsets_free(pl.offsets);
+	free(pl.part_alive);
+	if (pl.reloaded) {
+		config_done(pl.reloaded);
+		free(pl.reloaded);
+	}
 	for (i = 0; i < 2; i++)
 		if (pl.wake[i] >= 0)
 			close(pl.wake[i]);

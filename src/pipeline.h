@@ -15,13 +15,24 @@
 struct config;
 struct credprov;
 
+struct pipeline_opts {
+	volatile sig_atomic_t *stop;   /* SIGTERM/SIGINT: drain and stop */
+	volatile sig_atomic_t *reload; /* SIGHUP: re-read the configuration */
+	const char *config_path;       /* for reloads */
+	char *const *overrides;        /* -o key=value, kept over reloads */
+	int noverrides;
+};
+
 /*
- * Runs until *@stop becomes non-zero or a fatal error.  Returns 0 after an
- * orderly stop (everything in flight finished or given back, outcomes
- * flushed, offsets committed), or a negative errno with the reason logged
- * (start-up errors in @errbuf).
+ * Runs until *opts->stop becomes non-zero or a fatal error.  Sends READY=1
+ * once the consumer is subscribed and the producer reaches Kafka, keeps
+ * STATUS= and the watchdog going, reloads on *opts->reload.  Returns 0
+ * after an orderly stop (everything in flight finished or given back,
+ * outcomes flushed, offsets committed), or a negative errno with the reason
+ * logged (start-up errors in @errbuf).
  */
 int pipeline_run(const struct config *cfg, struct credprov *cred,
-		 volatile sig_atomic_t *stop, char *errbuf, size_t errlen);
+		 const struct pipeline_opts *opts, char *errbuf,
+		 size_t errlen);
 
 #endif

@@ -29,9 +29,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 			void *opaque)
 {
 	struct producer *p = opaque;
+	const char *topic = rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "";
+	unsigned what = p->cfg->dlq_topic &&
+				strcmp(topic, p->cfg->dlq_topic) == 0
+			? JOB_SEND_DLQ
+			: JOB_SEND_OUTCOME;
 
 	(void)rk;
-	p->delivered(p->opaque, rkm->_private, rkm->err,
+	p->delivered(p->opaque, rkm->_private, what, rkm->err,
 		     rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
 }
 
@@ -129,6 +134,64 @@ int producer_send(struct producer *p, struct job *job)
 	log_error("results producer: cannot produce: %s",
 		  rd_kafka_err2str(err));
 	return -EIO;
+}
+
+int producer_send_dlq(struct producer *p, struct job *job)
+{
+	rd_kafka_headers_t *hdrs;
+	rd_kafka_resp_err_t err;
+	char num[32];
+	const char *code = job->req.error_code ? job->req.error_code : "";
+	const char *msg = job->req.error_message;
+
+	hdrs = job->dlq_headers ? rd_kafka_headers_copy(job->dlq_headers)
+				: rd_kafka_headers_new(5);
+	if (!hdrs)
+		return -ENOBUFS;
+	rd_kafka_header_add(hdrs, "optout-error-code", -1, code, -1);
+	rd_kafka_header_add(hdrs, "optout-error-message", -1, msg, -1);
+	rd_kafka_header_add(hdrs, "optout-source-topic", -1,
+			    p->cfg->requests_topic, -1);
+	snprintf(num, sizeof(num), "%d", (int)job->partition);
+	rd_kafka_header_add(hdrs, "optout-source-partition", -1, num, -1);
+	snprintf(num, sizeof(num), "%lld", (long long)job->offset);
+	rd_kafka_header_add(hdrs, "optout-source-offset", -1, num, -1);
+	err = rd_kafka_producev(
+		p->rk, RD_KAFKA_V_TOPIC(p->cfg->dlq_topic),
+		RD_KAFKA_V_KEY(job->rec_key, job->rec_key_len),
+		RD_KAFKA_V_VALUE(job->dlq_value, job->dlq_len),
+		RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(0),
+		RD_KAFKA_V_OPAQUE(job), RD_KAFKA_V_END);
+	if (!err)
+		return 0; /* the headers belong to the message now */
+	rd_kafka_headers_destroy(hdrs);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return -ENOBUFS;
+	log_error("results producer: cannot produce to %s: %s",
+		  p->cfg->dlq_topic, rd_kafka_err2str(err));
+	return -EIO;
+}
+
+int producer_wait_connected(struct producer *p,
+			    volatile sig_atomic_t *stop)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	bool said = false;
+
+	while (!*stop) {
+		rd_kafka_resp_err_t err =
+			rd_kafka_metadata(p->rk, 0, NULL, &md, 1000);
+
+		if (!err) {
+			rd_kafka_metadata_destroy(md);
+			return 0;
+		}
+		if (!said)
+			log_notice("waiting for Kafka: %s",
+				   rd_kafka_err2str(err));
+		said = true;
+	}
+	return -EINTR;
 }
 
 void producer_poll(struct producer *p)

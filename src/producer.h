@@ -14,6 +14,7 @@
 #define OPTOUT_PRODUCER_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include <librdkafka/rdkafka.h>
@@ -22,10 +23,11 @@ struct config;
 struct job;
 struct producer;
 
-/* Called once per produced job: @err is 0 when the results topic has
- * acknowledged the outcome.  The callee owns @job again. */
+/* Called once per produced message of a job: @what is JOB_SEND_OUTCOME or
+ * JOB_SEND_DLQ; @err is 0 when the topic has acknowledged it.  The callee
+ * owns @job again once no message of it is outstanding. */
 typedef void(producer_delivered_cb)(void *opaque, struct job *job,
-				    rd_kafka_resp_err_t err,
+				    unsigned what, rd_kafka_resp_err_t err,
 				    const char *errstr);
 
 struct producer *producer_new(const struct config *cfg, int wake_fd,
@@ -39,6 +41,17 @@ struct producer *producer_new(const struct config *cfg, int wake_fd,
  * a fatal producer error.
  */
 int producer_send(struct producer *p, struct job *job);
+
+/*
+ * Produces @job's original record (dlq_value, its key and headers, plus
+ * optout-error-code/-message and optout-source-topic/-partition/-offset
+ * headers) to dlq.topic.  Same returns as producer_send().
+ */
+int producer_send_dlq(struct producer *p, struct job *job);
+
+/* Blocks until a broker answers a metadata request (the producer can
+ * deliver outcomes), or *@stop.  Returns 0 or -EINTR. */
+int producer_wait_connected(struct producer *p, volatile sig_atomic_t *stop);
 
 /* Serves delivery reports and events without blocking. */
 void producer_poll(struct producer *p);

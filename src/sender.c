@@ -49,6 +49,7 @@
 #include "endpoint.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -79,6 +80,7 @@ struct xfer {
 	struct curl_slist *headers;
 	struct creds *creds;
 	bool probe;
+	int64_t started_ms;
 	char url[1024];
 	char body[512];
 	/* The answer. */
@@ -105,14 +107,21 @@ struct worker {
 	int max_active;      /* this worker's share of http.max_connections */
 	struct sigv4_key_cache keys;
 	bool started;
+	atomic_llong heartbeat_ms; /* monotonic time of its last loop */
 };
 
 struct sender {
 	const struct config *cfg;
 	struct credprov *cred;
+	struct metrics *metrics;
 	int wake_fd;
-	struct retry_policy policy;
 	struct endpoint_opts endpoint;
+
+	/* What a reload may change: read and written under the lock. */
+	struct retry_policy policy;
+	double rate_limit;
+	bool rate_adaptive;
+	unsigned budget_capacity;
 
 	pthread_mutex_t lock;
 	struct job *done_head, *done_tail;
@@ -131,6 +140,8 @@ struct sender {
 
 	atomic_llong clock_offset_s;
 	atomic_bool stopping;
+	atomic_bool withdrawn[SENDER_PARTITIONS_MAX];
+	atomic_int nwithdrawn;
 	atomic_size_t inflight;
 	struct worker *workers;
 	int nworkers;
@@ -161,9 +172,8 @@ static struct ratelimit *bucket_locked(struct sender *s, const char *region)
 		i = s->nbuckets++;
 	snprintf(s->buckets[i].region, sizeof(s->buckets[i].region), "%s",
 		 region);
-	ratelimit_init(&s->buckets[i].rl, s->cfg->aws_rate_limit,
-		       util_mono_ms());
-	ratelimit_set_adaptive(&s->buckets[i].rl, s->cfg->aws_rate_adaptive);
+	ratelimit_init(&s->buckets[i].rl, s->rate_limit, util_mono_ms());
+	ratelimit_set_adaptive(&s->buckets[i].rl, s->rate_adaptive);
 	return &s->buckets[i].rl;
 }
 
@@ -199,7 +209,7 @@ static void resume_locked(struct sender *s)
 	s->transport_failures = 0;
 	s->ndenied = 0;
 	s->denied_streak = 0;
-	retry_budget_init(&s->budget, s->cfg->retry_budget);
+	retry_budget_init(&s->budget, s->budget_capacity);
 	wake_main(s);
 }
 
@@ -530,6 +540,7 @@ static int start_attempt(struct worker *w, struct job *job, bool probe)
 	}
 	job->attempts++;
 	job->xfer = x;
+	x->started_ms = util_mono_ms();
 	w->active++;
 	return 0;
 fail:
@@ -550,19 +561,33 @@ fail_final:
 
 static void log_attempt(const struct job *job, const char *what, int prio)
 {
-	char masked[LOG_MASK_MAX], message[512];
+	char masked[LOG_MASK_MAX], message[512], part[16], off[24], att[16],
+		status[16];
 	const struct api_result *res = &job->res;
+	struct log_field f[] = {
+		{"REQUEST_ID", job->req.request_id},
+		{"PARTITION", part},
+		{"OFFSET", off},
+		{"ATTEMPT", att},
+		{"HTTP_STATUS", status},
+		{"ERROR_CODE", res->error_code},
+		{"AWS_REQUEST_ID", res->aws_request_id},
+	};
 
-	log_msg(prio,
-		"%s: partition %d offset %" PRId64 " number %s attempt %d: "
-		"HTTP %ld %s%s%s",
-		what, (int)job->partition, job->offset,
-		log_mask_number(job->req.number, masked, sizeof(masked)),
-		job->attempts, res->http_status,
-		res->error_code ? res->error_code : "OK",
-		res->error_message ? ": " : "",
-		log_redact_number(res->error_message, job->req.number, message,
-				  sizeof(message)));
+	snprintf(part, sizeof(part), "%d", (int)job->partition);
+	snprintf(off, sizeof(off), "%" PRId64, job->offset);
+	snprintf(att, sizeof(att), "%d", job->attempts);
+	snprintf(status, sizeof(status), "%ld", res->http_status);
+	log_fields(prio, f, sizeof(f) / sizeof(f[0]),
+		   "%s: partition %d offset %" PRId64 " number %s attempt %d: "
+		   "HTTP %ld %s%s%s",
+		   what, (int)job->partition, job->offset,
+		   log_mask_number(job->req.number, masked, sizeof(masked)),
+		   job->attempts, res->http_status,
+		   res->error_code ? res->error_code : "OK",
+		   res->error_message ? ": " : "",
+		   log_redact_number(res->error_message, job->req.number,
+				     message, sizeof(message)));
 }
 
 static bool clock_skew_code(const char *code)
@@ -759,7 +784,16 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 	}
 	job->xfer = NULL;
 	w->active--;
+	metrics_api_call(s->metrics, job->res.http_status, job->res.error_code,
+			 (double)(now - x->started_ms) / 1000.0);
+	if (job->res.retry == API_RETRY_THROTTLE)
+		metrics_throttled(s->metrics);
 	v = judge(s, x, now);
+	if (v == V_RETRY)
+		metrics_retry(s->metrics,
+			      job->res.retry == API_RETRY_THROTTLE ? "throttle"
+			      : job->res.retry == API_RETRY_AUTH   ? "auth"
+								   : "transient");
 	xfer_free(x);
 	switch (v) {
 	case V_FINAL:
@@ -817,9 +851,12 @@ static int64_t start_ready(struct worker *w, int64_t now)
 		}
 		*jp = job->next;
 		job->next = NULL;
-		if (job->attempts == 0)
+		if (job->attempts == 0) {
+			pthread_mutex_lock(&s->lock);
 			job->deadline_ms =
 				now + (int64_t)s->policy.max_seconds * 1000;
+			pthread_mutex_unlock(&s->lock);
+		}
 		if (start_attempt(w, job, probe) < 0) {
 			log_attempt(job, "cannot send", LOG_ERR);
 			atomic_fetch_sub(&w->load, 1);
@@ -829,10 +866,56 @@ static int64_t start_ready(struct worker *w, int64_t now)
 	return next;
 }
 
+static bool is_withdrawn(struct sender *s, const struct job *job)
+{
+	return atomic_load(&s->nwithdrawn) > 0 && job->partition >= 0 &&
+	       job->partition < SENDER_PARTITIONS_MAX &&
+	       atomic_load(&s->withdrawn[job->partition]);
+}
+
+/* Gives back the waiting jobs of withdrawn partitions. */
+static void give_back_withdrawn(struct worker *w)
+{
+	struct job **jp = &w->waiting, *job;
+
+	if (atomic_load(&w->s->nwithdrawn) == 0)
+		return;
+	while (*jp) {
+		job = *jp;
+		if (!is_withdrawn(w->s, job)) {
+			jp = &job->next;
+			continue;
+		}
+		*jp = job->next;
+		give_back(w, job);
+	}
+}
+
+/* Test-only fault hook for the watchdog test: OPTOUT_TEST_HANG_WORKER=N
+ * makes worker 0 hang for good N seconds after it started. */
+static void maybe_hang(struct worker *w, int64_t started_ms)
+{
+	static const char *hang;
+	long after;
+
+	if (w->id != 0)
+		return;
+	hang = getenv("OPTOUT_TEST_HANG_WORKER");
+	if (!hang)
+		return;
+	after = strtol(hang, NULL, 10);
+	if (util_mono_ms() - started_ms < after * 1000)
+		return;
+	log_warning("OPTOUT_TEST_HANG_WORKER: worker 0 hangs now (test)");
+	for (;;)
+		pause();
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct sender *s = w->s;
+	int64_t started_ms = util_mono_ms();
 
 	for (;;) {
 		struct job *in, *job, *next;
@@ -841,6 +924,8 @@ static void *worker_main(void *arg)
 		int64_t now, next_ms;
 		bool stopping;
 
+		atomic_store(&w->heartbeat_ms, util_mono_ms());
+		maybe_hang(w, started_ms);
 		pthread_mutex_lock(&w->lock);
 		in = w->inbox_head;
 		w->inbox_head = w->inbox_tail = NULL;
@@ -851,6 +936,7 @@ static void *worker_main(void *arg)
 			w->waiting = job;
 		}
 		stopping = atomic_load(&s->stopping);
+		give_back_withdrawn(w);
 		if (stopping) {
 			for (job = w->waiting; job; job = next) {
 				next = job->next;
@@ -889,6 +975,7 @@ static int worker_init(struct worker *w, struct sender *s, int id)
 	w->id = id;
 	w->max_active = ((int)s->cfg->http_max_connections + s->nworkers - 1) /
 			s->nworkers;
+	atomic_store(&w->heartbeat_ms, util_mono_ms());
 	pthread_mutex_init(&w->lock, NULL);
 	w->multi = curl_multi_init();
 	if (!w->multi)
@@ -919,7 +1006,8 @@ static void worker_done(struct worker *w)
 /* ------------------------------------------------------------- public API */
 
 struct sender *sender_new(const struct config *cfg, struct credprov *cred,
-			  int wake_fd, char *errbuf, size_t errlen)
+			  struct metrics *metrics, int wake_fd, char *errbuf,
+			  size_t errlen)
 {
 	struct sender *s = calloc(1, sizeof(*s));
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -931,6 +1019,7 @@ struct sender *sender_new(const struct config *cfg, struct credprov *cred,
 	}
 	s->cfg = cfg;
 	s->cred = cred;
+	s->metrics = metrics;
 	s->wake_fd = wake_fd;
 	s->policy = (struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
 					  cfg->retry_max_attempts,
@@ -938,6 +1027,9 @@ struct sender *sender_new(const struct config *cfg, struct credprov *cred,
 	s->endpoint = (struct endpoint_opts){cfg->aws_endpoint,
 					     cfg->aws_use_fips_endpoint,
 					     cfg->aws_use_dualstack_endpoint};
+	s->rate_limit = cfg->aws_rate_limit;
+	s->rate_adaptive = cfg->aws_rate_adaptive;
+	s->budget_capacity = cfg->retry_budget;
 	retry_budget_init(&s->budget, cfg->retry_budget);
 	pthread_mutex_init(&s->lock, NULL);
 	n = cfg->sender_workers ? (int)cfg->sender_workers
@@ -1020,6 +1112,93 @@ bool sender_paused(struct sender *s, char *reason, size_t len)
 		snprintf(reason, len, "%s", s->pause_reason);
 	pthread_mutex_unlock(&s->lock);
 	return paused;
+}
+
+void sender_withdraw(struct sender *s, int partition)
+{
+	int i;
+
+	if (partition < 0 || partition >= SENDER_PARTITIONS_MAX ||
+	    atomic_exchange(&s->withdrawn[partition], true))
+		return;
+	atomic_fetch_add(&s->nwithdrawn, 1);
+	for (i = 0; i < s->nworkers; i++)
+		curl_multi_wakeup(s->workers[i].multi);
+}
+
+void sender_readmit(struct sender *s, int partition)
+{
+	if (partition < 0 || partition >= SENDER_PARTITIONS_MAX ||
+	    !atomic_exchange(&s->withdrawn[partition], false))
+		return;
+	atomic_fetch_sub(&s->nwithdrawn, 1);
+}
+
+bool sender_healthy(struct sender *s, int64_t max_age_ms)
+{
+	int64_t now = util_mono_ms();
+	int i;
+
+	for (i = 0; i < s->nworkers; i++)
+		if (now - atomic_load(&s->workers[i].heartbeat_ms) > max_age_ms)
+			return false;
+	return true;
+}
+
+void sender_reconfigure(struct sender *s, const struct config *cfg)
+{
+	int64_t now = util_mono_ms();
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	s->rate_limit = cfg->aws_rate_limit;
+	s->rate_adaptive = cfg->aws_rate_adaptive;
+	s->budget_capacity = cfg->retry_budget;
+	s->policy = (struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
+					  cfg->retry_max_attempts,
+					  cfg->retry_max_seconds};
+	s->budget.capacity = cfg->retry_budget;
+	if (s->budget.tokens > cfg->retry_budget && cfg->retry_budget)
+		s->budget.tokens = cfg->retry_budget;
+	for (i = 0; i < s->nbuckets; i++) {
+		ratelimit_set_max(&s->buckets[i].rl, cfg->aws_rate_limit, now);
+		ratelimit_set_adaptive(&s->buckets[i].rl,
+				       cfg->aws_rate_adaptive);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+double sender_rate(struct sender *s, const char *region)
+{
+	double rate = -1;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nbuckets; i++)
+		if (strcmp(s->buckets[i].region, region) == 0)
+			rate = ratelimit_current(&s->buckets[i].rl);
+	pthread_mutex_unlock(&s->lock);
+	return rate;
+}
+
+void sender_foreach_region(struct sender *s,
+			   void (*fn)(const char *region, double rate,
+				      void *opaque),
+			   void *opaque)
+{
+	struct region_bucket copy[SENDER_REGIONS_MAX];
+	double rates[SENDER_REGIONS_MAX];
+	size_t i, n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->nbuckets;
+	for (i = 0; i < n; i++) {
+		copy[i] = s->buckets[i];
+		rates[i] = ratelimit_current(&s->buckets[i].rl);
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < n; i++)
+		fn(copy[i].region, rates[i], opaque);
 }
 
 int sender_workers(const struct sender *s)

@@ -32,10 +32,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 struct credprov;
 struct job;
+struct metrics;
 struct sender;
 
 /*
@@ -44,7 +46,8 @@ struct sender;
  * @errbuf on failure.
  */
 struct sender *sender_new(const struct config *cfg, struct credprov *cred,
-			  int wake_fd, char *errbuf, size_t errlen);
+			  struct metrics *metrics, int wake_fd, char *errbuf,
+			  size_t errlen);
 
 /* Hands @job (region, request set) to the pool. */
 void sender_submit(struct sender *s, struct job *job);
@@ -62,6 +65,42 @@ size_t sender_inflight(const struct sender *s);
  * loop is woken whenever this changes.
  */
 bool sender_paused(struct sender *s, char *reason, size_t len);
+
+/*
+ * Partition @partition is being revoked: its jobs that are not on the wire
+ * (queued, backing off, paced, held) are given back at the workers' next
+ * pass instead of being started; calls on the wire finish.  Until
+ * sender_readmit() for the partition.  Partitions 0..SENDER_PARTITIONS_MAX-1
+ * are tracked; others are not withdrawn (they simply finish).
+ */
+#define SENDER_PARTITIONS_MAX 4096
+void sender_withdraw(struct sender *s, int partition);
+void sender_readmit(struct sender *s, int partition);
+
+/*
+ * True when every worker's loop ran within the last @max_age_ms: the
+ * watchdog's evidence that no sender thread is wedged.  Idle and paused
+ * workers still loop (at least once a second).
+ */
+bool sender_healthy(struct sender *s, int64_t max_age_ms);
+
+/*
+ * Applies what a reload may change safely: aws.rate_limit,
+ * aws.rate_adaptive, the retry policy (retry.*) and the retry budget's size.
+ * The values are copied: @cfg may be released afterwards.
+ */
+void sender_reconfigure(struct sender *s, const struct config *cfg);
+
+/* Current pacing rate of @region in calls/s (0 = unlimited, -1 = no call
+ * made to that region yet). */
+double sender_rate(struct sender *s, const char *region);
+
+/* Calls @fn for every region the pool has paced, with its current rate
+ * (calls/s, 0 = unlimited). */
+void sender_foreach_region(struct sender *s,
+			   void (*fn)(const char *region, double rate,
+				      void *opaque),
+			   void *opaque);
 
 /* Number of worker threads. */
 int sender_workers(const struct sender *s);

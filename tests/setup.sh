@@ -8,8 +8,11 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake pkg-config clang \
-librdkafka-dev libcurl4-openssl-dev libssl-dev ca-certificates libcjson-dev libsystemd-dev \
-python3 python3-botocore python3-confluent-kafka"
+librdkafka-dev libcurl4-openssl-dev libssl-dev ca-certificates libcjson-dev libsystemd-dev libmicrohttpd-dev \
+python3 python3-botocore python3-confluent-kafka \
+systemd procps man-db groff-base"
+# systemd: systemd-analyze and systemd.pc (unit directory); procps: /bin/kill
+# of the unit's ExecReload=; man-db, groff-base: the man page checks.
 
 missing=""
 for p in $PACKAGES; do

@@ -158,6 +158,9 @@ static const char rate_msg[] =
 	"must be a number between 0 and 100000 (0 = no limit)";
 static const char level_msg[] =
 	"must be one of err, warning, notice, info, debug";
+static const char listen_msg[] =
+	"must be HOST:PORT with HOST a loopback address (127.0.0.1, [::1] or "
+	"localhost) and PORT 0 to 65535";
 
 static const struct bad bad_values[] = {
 	{"requests.topic", "", "must not be empty"},
@@ -211,6 +214,22 @@ static const struct bad bad_values[] = {
 	{"aws.rate_limit", "10 rps", rate_msg},
 	{"aws.rate_limit", "100000.5", rate_msg},
 	{"aws.rate_limit", "100001", rate_msg},
+	{"metrics.listen", "127.0.0.1:9464", NULL},
+	{"metrics.listen", "localhost:0", NULL},
+	{"metrics.listen", "[::1]:9464", NULL},
+	{"metrics.listen", "::1:65535", NULL},
+	{"metrics.listen", "127.9.8.7:80", NULL},
+	{"metrics.listen", "", NULL}, /* off */
+	{"metrics.listen", "0.0.0.0:9464", listen_msg},
+	{"metrics.listen", "192.168.1.10:9464", listen_msg},
+	{"metrics.listen", "[::]:9464", listen_msg},
+	{"metrics.listen", "metrics.example.com:9464", listen_msg},
+	{"metrics.listen", "127.0.0.1", listen_msg},
+	{"metrics.listen", "127.0.0.1:", listen_msg},
+	{"metrics.listen", ":9464", listen_msg},
+	{"metrics.listen", "127.0.0.1:65536", listen_msg},
+	{"metrics.listen", "127.0.0.1:http", listen_msg},
+	{"metrics.listen", "[127.0.0.1]:9464", listen_msg},
 	{"log.level", "", "must not be empty"},
 	{"log.level", "loud", level_msg},
 	{"log.level", "8", level_msg},
@@ -1322,7 +1341,7 @@ static const char *const all_keys[] = {
 	"sender.max_inflight", "http.connect_timeout_ms", "http.timeout_ms",
 	"aws.use_fips_endpoint", "aws.use_dualstack_endpoint",
 	"aws.rate_adaptive", "retry.max_attempts", "retry.budget",
-	"http.max_connections",
+	"http.max_connections", "dlq.topic",   "metrics.listen",
 	"shutdown.timeout_ms", "log.level",           "kafka.bootstrap.servers",
 	"kafka.security.protocol", "kafka.sasl.mechanisms",
 	"kafka.sasl.username", "kafka.sasl.password", "kafka.ssl.ca.location",
@@ -1403,6 +1422,7 @@ static void test_sample(void)
 	ok(cfg.aws_endpoint == NULL && cfg.aws_profile == NULL &&
 		   cfg.aws_ca_file == NULL,
 	   "sample: optional AWS keys left out");
+	ok(cfg.metrics_listen == NULL, "sample: metrics off by default");
 	config_done(&dflt);
 	config_done(&cfg);
 

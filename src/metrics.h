@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * metrics.h - Prometheus metrics: counters, gauges and histograms that any
+ * thread updates without a lock, rendered in the text exposition format
+ * 0.0.4 and served on a loopback address by libmicrohttpd's own thread.
+ *
+ * Metric families (all names prefixed "optout_"):
+ *   outcomes_total{outcome}               counter  one per published outcome
+ *   api_calls_total{status,code}          counter  one per API call answered
+ *   api_call_duration_seconds             histogram  one API call
+ *   retries_total{reason}                 counter  throttle|transient|auth|other
+ *   throttled_total                       counter  throttling answers
+ *   records_consumed_total                counter  request records consumed
+ *   request_duration_seconds              histogram  consumed -> acknowledged
+ *   requests_in_flight                    gauge
+ *   pipeline_paused                       gauge 0/1
+ *   pipeline_paused_reason{reason}        gauge 1, only while paused
+ *   rate_limit_calls_per_second{region}   gauge  current pacing rate
+ *   rate_limit_tokens{region}             gauge
+ *   partition_committed_offset{partition} gauge
+ *   partition_lag{partition}              gauge  (left out while unknown)
+ *   credentials_expiry_timestamp_seconds  gauge  (left out when none)
+ *   kafka_connected                       gauge 0/1
+ *   build_info{version}                   gauge 1
+ *   start_time_seconds                    gauge
+ *
+ * Label sets that come from outside are bounded: at most METRICS_API_PAIRS
+ * (status, code) pairs, then further codes are counted as code="other"
+ * (METRICS_API_FOLDS such rows; after those, status="other" too); at most
+ * METRICS_REGIONS regions and METRICS_PARTITIONS partitions (more are not
+ * shown).  Label values taken from outside are cut to METRICS_LABEL_MAX - 1
+ * bytes, with control characters other than newline and bytes outside
+ * ASCII replaced by '?'; the renderer escapes backslash, double quote and
+ * newline.
+ *
+ * @locality every update and metrics_render(): any thread, at any time
+ *           between metrics_new() and metrics_free().  Updates are C11
+ *           atomics; a mutex is taken only to add a new label value or to
+ *           forget a partition.  metrics_serve()/metrics_free(): the thread
+ *           that owns @m (main), once each.
+ */
+#ifndef OPTOUT_METRICS_H
+#define OPTOUT_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outcome.h"
+
+#define METRICS_API_PAIRS 64
+#define METRICS_API_FOLDS 16
+#define METRICS_REGIONS 64
+#define METRICS_PARTITIONS 1024
+#define METRICS_LABEL_MAX 64
+
+struct metrics;
+
+/* A new set of metrics, every value zero (start time: now).  NULL when out
+ * of memory. */
+struct metrics *metrics_new(void);
+
+/*
+ * Checks @listen, "HOST:PORT" where HOST is a loopback address (127.0.0.0/8,
+ * ::1 with or without brackets, or "localhost", which means 127.0.0.1
+ * without asking any resolver) and PORT is 0 to 65535 (0: the kernel picks
+ * one, see metrics_port()).  Pure.  Returns 0, or -EINVAL with a message
+ * (without the key name) in @errbuf.
+ */
+int metrics_listen_check(const char *listen, char *errbuf, size_t errlen);
+
+/*
+ * Starts serving @m on @listen (see metrics_listen_check()) on a thread of
+ * libmicrohttpd's: GET or HEAD /metrics answers metrics_render() as
+ * "text/plain; version=0.0.4; charset=utf-8", other paths 404, other
+ * methods 405.  Returns 0; -EINVAL for a bad @listen ("metrics.listen:
+ * must be ..."), -EALREADY when already serving, or another negative errno
+ * when the server cannot start (-EADDRINUSE, ...: "metrics: cannot listen
+ * on HOST:PORT: why"), with that one-line message in @errbuf.
+ * @locality the owner's thread (main), before the metrics are scraped.
+ */
+int metrics_serve(struct metrics *m, const char *listen, char *errbuf,
+		  size_t errlen);
+
+/* The port metrics_serve() listens on (the kernel's choice when it was
+ * given port 0), 0 when not serving. */
+int metrics_port(const struct metrics *m);
+
+/* Stops the server (waiting for its thread), then frees @m.  NULL is
+ * fine.  No update may run concurrently or after. */
+void metrics_free(struct metrics *m);
+
+/* The exposition text, malloc'd and NUL-terminated (the caller frees it);
+ * NULL when out of memory. */
+char *metrics_render(struct metrics *m);
+
+/* Counters.  Every function accepts a NULL @m and then does nothing, so
+ * callers need not test whether metrics are enabled. */
+
+/* One outcome of @kind was published; out-of-range kinds are ignored. */
+void metrics_outcome(struct metrics *m, enum outcome_kind kind);
+
+/*
+ * One API call ended after @seconds: @http_status is the HTTP status, 0 when
+ * there was no answer (outside 0..999 counts as 0); @error_code is the AWS
+ * error code or our transport code ("Timeout", ...), NULL or "" on success.
+ */
+void metrics_api_call(struct metrics *m, long http_status,
+		      const char *error_code, double seconds);
+
+/* One retry was scheduled; @reason is "throttle", "transient" or "auth"
+ * (anything else counts as "other"). */
+void metrics_retry(struct metrics *m, const char *reason);
+
+/* AWS throttled one call. */
+void metrics_throttled(struct metrics *m);
+
+/* One request record was consumed. */
+void metrics_records_consumed(struct metrics *m);
+
+/* One request took @seconds from being consumed to its outcome being
+ * acknowledged by the results topic. */
+void metrics_request_duration(struct metrics *m, double seconds);
+
+/* Gauges. */
+
+void metrics_set_inflight(struct metrics *m, long n);
+
+/* Paused or not.  While paused, the part of @reason before its first ':'
+ * (its class: "credentials rejected", "endpoint unreachable", ... without
+ * the details, which would make a new series each time) labels
+ * optout_pipeline_paused_reason; NULL is fine. */
+void metrics_set_paused(struct metrics *m, bool paused, const char *reason);
+
+/* The current pacing rate of @region, in calls per second (0: not
+ * pacing), and the tokens of its bucket. */
+void metrics_set_rate(struct metrics *m, const char *region,
+		      double calls_per_s);
+void metrics_set_rate_tokens(struct metrics *m, const char *region,
+			     double tokens);
+
+/*
+ * The committed offset of @partition (negative: none yet, left out) and its
+ * lag (-1: unknown, left out).  Updates of one partition must come from
+ * one thread (the offsets' owner), as must metrics_forget_partition().
+ */
+void metrics_set_partition(struct metrics *m, int32_t partition,
+			   int64_t committed, int64_t lag);
+
+/* @partition was revoked: its series disappear. */
+void metrics_forget_partition(struct metrics *m, int32_t partition);
+
+/* When the credentials expire, Unix time in milliseconds; 0: they do not
+ * (the gauge is left out). */
+void metrics_set_credentials_expiry(struct metrics *m, int64_t unix_ms);
+
+void metrics_set_kafka_up(struct metrics *m, bool up);
+
+#endif
