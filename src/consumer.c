@@ -27,6 +27,7 @@ struct consumer {
 	bool fatal;
 	atomic_bool brokers_down; /* set from librdkafka's thread */
 	int assigned;             /* partitions assigned */
+	bool ever_assigned;
 };
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
@@ -73,6 +74,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		if (!error && !r) {
 			c->assigned = coop ? c->assigned + parts->cnt
 					   : parts->cnt;
+			c->ever_assigned = true;
 			atomic_store(&c->brokers_down, false);
 			c->hooks.assigned(c->hooks.opaque, parts);
 		}
@@ -322,6 +324,16 @@ void consumer_free(struct consumer *c)
 		return;
 	if (c->q)
 		rd_kafka_queue_destroy(c->q);
+	/* librdkafka before 2.3.0 aborts when a cooperative-sticky consumer
+	 * that never had an assignment is destroyed (its issue #4312).  Such
+	 * a consumer holds nothing of ours: the process is about to exit,
+	 * which releases it. */
+	if (c->rk && !c->ever_assigned && rd_kafka_version() < 0x020300ff) {
+		log_debug("consumer never assigned: not destroyed (librdkafka "
+			  "%s, issue #4312)",
+			  rd_kafka_version_str());
+		c->rk = NULL;
+	}
 	if (c->rk)
 		rd_kafka_destroy(c->rk);
 	free(c);

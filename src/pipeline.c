@@ -636,13 +636,15 @@ static void health(struct pipeline *pl)
 	metrics_set_inflight(pl->metrics, (long)pl->alive);
 	metrics_set_paused(pl->metrics, pl->held, pl->held_reason);
 	metrics_set_kafka_up(pl->metrics,
-			     !consumer_waiting_for_kafka(pl->consumer));
+			     !consumer_waiting_for_kafka(pl->consumer) &&
+				     !producer_waiting_for_kafka(pl->producer));
 	metrics_set_credentials_expiry(pl->metrics,
 				       credprov_expires_ms(pl->cred));
 	sender_foreach_region(pl->sender, region_rate, pl->metrics);
 	if (pl->held)
 		snprintf(state, sizeof(state), "paused: %s", pl->held_reason);
-	else if (consumer_waiting_for_kafka(pl->consumer))
+	else if (consumer_waiting_for_kafka(pl->consumer) ||
+		 producer_waiting_for_kafka(pl->producer))
 		snprintf(state, sizeof(state), "waiting for Kafka");
 	else
 		snprintf(state, sizeof(state), "running");

@@ -16,9 +16,12 @@
 #include "config.h"
 #include "job.h"
 #include "log.h"
+#include "util.h"
 
 struct producer {
 	rd_kafka_t *rk;
+	int64_t last_ack_ms;  /* monotonic: last delivery report */
+	int64_t oldest_ms;    /* monotonic: outstanding since (0 = none) */
 	const struct config *cfg;
 	producer_delivered_cb *delivered;
 	void *opaque;
@@ -36,6 +39,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 			: JOB_SEND_OUTCOME;
 
 	(void)rk;
+	if (!rkm->err)
+		p->last_ack_ms = util_mono_ms();
 	p->delivered(p->opaque, rkm->_private, what, rkm->err,
 		     rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
 }
@@ -197,6 +202,19 @@ int producer_wait_connected(struct producer *p,
 void producer_poll(struct producer *p)
 {
 	rd_kafka_poll(p->rk, 0);
+	if (rd_kafka_outq_len(p->rk) == 0)
+		p->oldest_ms = 0;
+	else if (p->oldest_ms == 0)
+		p->oldest_ms = util_mono_ms();
+}
+
+bool producer_waiting_for_kafka(struct producer *p)
+{
+	int64_t now = util_mono_ms();
+
+	/* Outcomes waiting for 5 s with no acknowledgement in that time. */
+	return p->oldest_ms && now - p->oldest_ms > 5000 &&
+	       now - p->last_ack_ms > 5000;
 }
 
 int producer_flush(struct producer *p, int timeout_ms)

@@ -64,6 +64,10 @@ int producer_flush(struct producer *p, int timeout_ms);
  * reports arrive with a purge error at the next producer_poll(). */
 void producer_purge(struct producer *p);
 
+/* True when outcomes have waited 5 s for the results topic with no
+ * acknowledgement at all meanwhile (its brokers are unreachable). */
+bool producer_waiting_for_kafka(struct producer *p);
+
 /* Outcomes produced and not yet reported. */
 int producer_outstanding(struct producer *p);
 
