@@ -43,39 +43,22 @@
 #include <openssl/crypto.h>
 
 #include "credentials.h"
+
+#include "util.h"
 #include "credsource.h"
 
 #define KEY_ID "aws_access_key_id"
 #define KEY_SECRET "aws_secret_access_key"
 #define KEY_TOKEN "aws_session_token"
 
-__attribute__((format(printf, 3, 4))) static void
-set_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static void secret_free(char *s)
-{
-	if (!s)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
 
 void credentials_profile_done(struct credentials_profile *f)
 {
 	if (!f)
 		return;
-	secret_free(f->access_key_id);
-	secret_free(f->secret_access_key);
-	secret_free(f->session_token);
+	util_secret_free(f->access_key_id);
+	util_secret_free(f->secret_access_key);
+	util_secret_free(f->session_token);
 	free(f->credential_process);
 	free(f->role_arn);
 	free(f->web_identity_token_file);
@@ -89,14 +72,14 @@ static int set_value(char **slot, const char *value)
 	char *copy;
 
 	if (!*value) {
-		secret_free(*slot);
+		util_secret_free(*slot);
 		*slot = NULL;
 		return 0;
 	}
 	copy = strdup(value);
 	if (!copy)
 		return -ENOMEM;
-	secret_free(*slot);
+	util_secret_free(*slot);
 	*slot = copy;
 	return 0;
 }
@@ -183,7 +166,7 @@ int credentials_profile_read(const char *path, const char *profile,
 		if (errno == ENOENT || errno == ENOTDIR)
 			goto out;
 		r = -errno;
-		set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+		util_set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
 		goto out;
 	}
 	for (;;) {
@@ -199,7 +182,7 @@ int credentials_profile_read(const char *path, const char *profile,
 			end = strrchr(p, ']');
 			if (!end) {
 				r = -EINVAL;
-				set_error(errbuf, errlen,
+				util_set_error(errbuf, errlen,
 					  "%s:%zu: malformed section header",
 					  path, lineno);
 				goto out;
@@ -217,7 +200,7 @@ int credentials_profile_read(const char *path, const char *profile,
 		end = strpbrk(p, "=:");
 		if (!end || !in_section) {
 			r = -EINVAL;
-			set_error(errbuf, errlen, "%s:%zu: %s", path, lineno,
+			util_set_error(errbuf, errlen, "%s:%zu: %s", path, lineno,
 				  end ? "setting outside a section" :
 					"expected \"key = value\"");
 			goto out;
@@ -234,7 +217,7 @@ int credentials_profile_read(const char *path, const char *profile,
 	}
 	if (ferror(fp)) {
 		r = errno ? -errno : -EIO;
-		set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+		util_set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
 		goto out;
 	}
 	*ret = f;
@@ -269,7 +252,7 @@ int credentials_from_env(struct credentials *ret, char *errbuf, size_t errlen)
 	if ((!id || !*id) && (!secret || !*secret))
 		return -ENOENT;
 	if (!id || !*id || !secret || !*secret) {
-		set_error(errbuf, errlen, "%s is set but %s is not",
+		util_set_error(errbuf, errlen, "%s is set but %s is not",
 			  id && *id ? "AWS_ACCESS_KEY_ID" :
 				      "AWS_SECRET_ACCESS_KEY",
 			  id && *id ? "AWS_SECRET_ACCESS_KEY" :
@@ -304,7 +287,7 @@ int credentials_read_file(const char *path, char **ret, char *errbuf,
 	if (fd < 0) {
 		r = -errno;
 		if (r != -ENOENT)
-			set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+			util_set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
 		goto out;
 	}
 	buf = malloc(CREDSOURCE_BODY_MAX + 1);
@@ -318,7 +301,7 @@ int credentials_read_file(const char *path, char **ret, char *errbuf,
 			continue;
 		if (n < 0) {
 			r = -errno;
-			set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
+			util_set_error(errbuf, errlen, "%s: %s", path, strerror(-r));
 			goto out;
 		}
 		if (n == 0)
@@ -326,14 +309,14 @@ int credentials_read_file(const char *path, char **ret, char *errbuf,
 		len += (size_t)n;
 		if (len > CREDSOURCE_BODY_MAX) {
 			r = -EFBIG;
-			set_error(errbuf, errlen, "%s: larger than %d bytes",
+			util_set_error(errbuf, errlen, "%s: larger than %d bytes",
 				  path, CREDSOURCE_BODY_MAX);
 			goto out;
 		}
 	}
 	if (memchr(buf, '\0', len)) {
 		r = -EINVAL;
-		set_error(errbuf, errlen, "%s: holds a NUL byte", path);
+		util_set_error(errbuf, errlen, "%s: holds a NUL byte", path);
 		goto out;
 	}
 	while (len && strchr(" \t\r\n", buf[len - 1]))
@@ -369,7 +352,7 @@ static int dir_key(const char *dir, const char *name, char **ret,
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path)) {
-		set_error(errbuf, errlen, "%s: path too long", dir);
+		util_set_error(errbuf, errlen, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
 	r = credentials_read_file(path, &value, errbuf, errlen);
@@ -380,9 +363,9 @@ static int dir_key(const char *dir, const char *name, char **ret,
 	if (r)
 		return r;
 	if (value[0] && !printable_key(value)) {
-		set_error(errbuf, errlen, "%s: not a key (spaces or control "
+		util_set_error(errbuf, errlen, "%s: not a key (spaces or control "
 			  "characters inside)", path);
-		secret_free(value);
+		util_secret_free(value);
 		return -EINVAL;
 	}
 	if (!value[0]) {
@@ -416,7 +399,7 @@ int credentials_from_directory(const char *dir, struct credentials *ret,
 		goto out;
 	}
 	if (!c.access_key_id || !c.secret_access_key) {
-		set_error(errbuf, errlen, "%s has %s but no %s", dir,
+		util_set_error(errbuf, errlen, "%s has %s but no %s", dir,
 			  c.access_key_id ? CREDENTIALS_DIR_KEY_ID :
 					    CREDENTIALS_DIR_SECRET,
 			  c.access_key_id ? CREDENTIALS_DIR_SECRET :
@@ -507,7 +490,7 @@ int credentials_profile_keys(const struct credentials_profile *f,
 	if (!f->access_key_id && !f->secret_access_key)
 		return -ENOENT;
 	if (!f->access_key_id || !f->secret_access_key) {
-		set_error(errbuf, errlen, "%s: profile \"%s\" has %s but no %s",
+		util_set_error(errbuf, errlen, "%s: profile \"%s\" has %s but no %s",
 			  path, profile, f->access_key_id ? KEY_ID : KEY_SECRET,
 			  f->access_key_id ? KEY_SECRET : KEY_ID);
 		return -EINVAL;
@@ -562,7 +545,7 @@ int credentials_load(const char *profile, struct credentials *ret,
 	bool explicit = profile && *profile, named, seen = false;
 	int r;
 
-	set_error(errbuf, errlen, "%s", "");
+	util_set_error(errbuf, errlen, "%s", "");
 	if (!ret)
 		return -EINVAL;
 	name = credentials_profile_name(profile, &named);
@@ -581,18 +564,18 @@ int credentials_load(const char *profile, struct credentials *ret,
 	if (r != -ENOENT)
 		goto out;
 	if (named && !seen)
-		set_error(errbuf, errlen,
+		util_set_error(errbuf, errlen,
 			  "AWS profile \"%s\" not found (%s, %s)", name,
 			  cred_path ? cred_path : "no credentials file",
 			  conf_path ? conf_path : "no config file");
 	else if (seen)
-		set_error(errbuf, errlen,
+		util_set_error(errbuf, errlen,
 			  "AWS profile \"%s\" has no %s and %s (%s, %s)", name,
 			  KEY_ID, KEY_SECRET,
 			  cred_path ? cred_path : "no credentials file",
 			  conf_path ? conf_path : "no config file");
 	else
-		set_error(errbuf, errlen,
+		util_set_error(errbuf, errlen,
 			  "no AWS credentials found (environment, %s, %s)",
 			  cred_path ? cred_path : "no credentials file",
 			  conf_path ? conf_path : "no config file");
@@ -611,8 +594,8 @@ void credentials_done(struct credentials *c)
 {
 	if (!c)
 		return;
-	secret_free(c->access_key_id);
-	secret_free(c->secret_access_key);
-	secret_free(c->session_token);
+	util_secret_free(c->access_key_id);
+	util_secret_free(c->secret_access_key);
+	util_secret_free(c->session_token);
 	memset(c, 0, sizeof(*c));
 }

@@ -116,25 +116,6 @@ struct credprov {
 	unsigned failures;
 };
 
-__attribute__((format(printf, 3, 4))) static void
-set_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static void secret_free(char *s)
-{
-	if (!s)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
 
 /* -------------------------------------------------------------- snapshots */
 
@@ -319,24 +300,24 @@ static int http_do(struct credprov *p, const struct http_req *req,
 	}
 #undef SET
 	if (rc != CURLE_OK) {
-		set_error(errbuf, errlen, "libcurl: %s", curl_easy_strerror(rc));
+		util_set_error(errbuf, errlen, "libcurl: %s", curl_easy_strerror(rc));
 		r = -EINVAL;
 		goto out;
 	}
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {
-		set_error(errbuf, errlen, "stopped");
+		util_set_error(errbuf, errlen, "stopped");
 		r = -ECANCELED;
 		goto out;
 	}
 	if (resp->overflow) {
-		set_error(errbuf, errlen, "answer larger than %d bytes",
+		util_set_error(errbuf, errlen, "answer larger than %d bytes",
 			  CREDSOURCE_BODY_MAX);
 		r = -EFBIG;
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		set_error(errbuf, errlen, "%s",
+		util_set_error(errbuf, errlen, "%s",
 			  cerr[0] ? cerr : curl_easy_strerror(rc));
 		if (rc == CURLE_COULDNT_CONNECT ||
 		    rc == CURLE_COULDNT_RESOLVE_HOST ||
@@ -392,7 +373,7 @@ static int fetch_container(struct credprov *p, struct credsource_keys *k,
 		r = credentials_read_file(src->auth_token_file, &token, errbuf,
 					  errlen);
 		if (r == -ENOENT)
-			set_error(errbuf, errlen, "%s: no such file",
+			util_set_error(errbuf, errlen, "%s: no such file",
 				  src->auth_token_file);
 		if (r)
 			goto out;
@@ -408,7 +389,7 @@ static int fetch_container(struct credprov *p, struct credsource_keys *k,
 		goto out;
 	if (token) {
 		if (!token[0] || !header_safe(token)) {
-			set_error(errbuf, errlen, "the authorization token is "
+			util_set_error(errbuf, errlen, "the authorization token is "
 				  "empty or has control characters");
 			r = -EINVAL;
 			goto out;
@@ -432,7 +413,7 @@ static int fetch_container(struct credprov *p, struct credsource_keys *k,
 		credsource_parse_json(CREDSOURCE_CONTAINER, resp.body, resp.len,
 				      k, why, sizeof(why));
 		credsource_keys_done(k);
-		set_error(errbuf, errlen, "HTTP %ld%s%s", resp.status,
+		util_set_error(errbuf, errlen, "HTTP %ld%s%s", resp.status,
 			  why[0] && strncmp(why, "answer", 6) ? ": " : "",
 			  why[0] && strncmp(why, "answer", 6) ? why : "");
 		r = status_error(resp.status);
@@ -443,8 +424,8 @@ static int fetch_container(struct credprov *p, struct credsource_keys *k,
 out:
 	http_resp_done(&resp);
 	headers_free(req.headers);
-	secret_free(line);
-	secret_free(token);
+	util_secret_free(line);
+	util_secret_free(token);
 	return r;
 }
 
@@ -459,7 +440,7 @@ static int imds_get(struct credprov *p, const char *path, const char *header,
 
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", p->src.url, path) >=
 	    sizeof(url)) {
-		set_error(errbuf, errlen, "instance metadata URL too long");
+		util_set_error(errbuf, errlen, "instance metadata URL too long");
 		return -ENAMETOOLONG;
 	}
 	req.url = url;
@@ -492,7 +473,7 @@ static int fetch_imds(struct credprov *p, struct credsource_keys *k,
 	while (resp.len && strchr(" \t\r\n", resp.body[resp.len - 1]))
 		resp.body[--resp.len] = '\0';
 	if (resp.status != 200 || !resp.len || !header_safe(resp.body)) {
-		set_error(errbuf, errlen, "token request: HTTP %ld",
+		util_set_error(errbuf, errlen, "token request: HTTP %ld",
 			  resp.status);
 		r = resp.status == 200 ? -EINVAL : status_error(resp.status);
 		goto out;
@@ -512,19 +493,19 @@ static int fetch_imds(struct credprov *p, struct credsource_keys *k,
 	if (r)
 		goto out;
 	if (resp.status == 404) {
-		set_error(errbuf, errlen, "no IAM role attached to the "
+		util_set_error(errbuf, errlen, "no IAM role attached to the "
 			  "instance");
 		r = -ENOENT;
 		goto out;
 	}
 	if (resp.status != 200) {
-		set_error(errbuf, errlen, "role name: HTTP %ld", resp.status);
+		util_set_error(errbuf, errlen, "role name: HTTP %ld", resp.status);
 		r = status_error(resp.status);
 		goto out;
 	}
 	r = credsource_imds_role(resp.body, resp.len, role, sizeof(role));
 	if (r) {
-		set_error(errbuf, errlen, "%s", r == -ENOENT ?
+		util_set_error(errbuf, errlen, "%s", r == -ENOENT ?
 			  "no IAM role attached to the instance" :
 			  "malformed role name");
 		goto out;
@@ -538,7 +519,7 @@ static int fetch_imds(struct credprov *p, struct credsource_keys *k,
 	if (r)
 		goto out;
 	if (resp.status != 200) {
-		set_error(errbuf, errlen, "role %s: HTTP %ld", role,
+		util_set_error(errbuf, errlen, "role %s: HTTP %ld", role,
 			  resp.status);
 		r = status_error(resp.status);
 		goto out;
@@ -546,10 +527,10 @@ static int fetch_imds(struct credprov *p, struct credsource_keys *k,
 	r = credsource_parse_json(CREDSOURCE_IMDS, resp.body, resp.len, k, why,
 				  sizeof(why));
 	if (r)
-		set_error(errbuf, errlen, "role %s: %s", role, why);
+		util_set_error(errbuf, errlen, "role %s: %s", role, why);
 out:
 	http_resp_done(&resp);
-	secret_free(header);
+	util_secret_free(header);
 	return r;
 }
 
@@ -567,18 +548,18 @@ static int fetch_sts(struct credprov *p, struct credsource_keys *k,
 
 	r = credentials_read_file(src->path, &token, errbuf, errlen);
 	if (r == -ENOENT)
-		set_error(errbuf, errlen, "%s: no such file", src->path);
+		util_set_error(errbuf, errlen, "%s: no such file", src->path);
 	if (r)
 		goto out;
 	if (!token[0]) {
-		set_error(errbuf, errlen, "%s is empty", src->path);
+		util_set_error(errbuf, errlen, "%s is empty", src->path);
 		r = -EINVAL;
 		goto out;
 	}
 	r = credsource_sts_form(src->role_arn, src->session_name, token,
 				&form);
 	if (r == -EINVAL)
-		set_error(errbuf, errlen, "role session name \"%s\" is not "
+		util_set_error(errbuf, errlen, "role session name \"%s\" is not "
 			  "2-64 of [A-Za-z0-9+=,.@_-]", src->session_name);
 	if (r)
 		goto out;
@@ -595,14 +576,14 @@ static int fetch_sts(struct credprov *p, struct credsource_keys *k,
 		goto out;
 	r = credsource_parse_sts(resp.body, resp.len, k, why, sizeof(why));
 	if (r == -EINVAL && resp.status != 200) {
-		set_error(errbuf, errlen, "HTTP %ld", resp.status);
+		util_set_error(errbuf, errlen, "HTTP %ld", resp.status);
 		r = status_error(resp.status);
 	} else if (r) {
-		set_error(errbuf, errlen, "%s", why);
+		util_set_error(errbuf, errlen, "%s", why);
 	} else if (resp.status != 200) {
 		/* Credentials in a failure: believe the status. */
 		credsource_keys_done(k);
-		set_error(errbuf, errlen, "HTTP %ld", resp.status);
+		util_set_error(errbuf, errlen, "HTTP %ld", resp.status);
 		r = status_error(resp.status);
 	}
 out:
@@ -612,7 +593,7 @@ out:
 		OPENSSL_cleanse(form, strlen(form));
 		free(form);
 	}
-	secret_free(token);
+	util_secret_free(token);
 	return r;
 }
 
@@ -658,7 +639,7 @@ static int run_process(struct credprov *p, const char *command,
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		r = -errno;
-		set_error(errbuf, errlen, "pipe: %s", strerror(-r));
+		util_set_error(errbuf, errlen, "pipe: %s", strerror(-r));
 		goto out;
 	}
 	r = posix_spawn_file_actions_init(&fa);
@@ -691,7 +672,7 @@ static int run_process(struct credprov *p, const char *command,
 	if (!r)
 		r = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
 	if (r) {
-		set_error(errbuf, errlen, "cannot start /bin/sh: %s",
+		util_set_error(errbuf, errlen, "cannot start /bin/sh: %s",
 			  strerror(r));
 		r = -r;
 		pid = -1;
@@ -703,12 +684,12 @@ static int run_process(struct credprov *p, const char *command,
 	while (!eof) {
 		now = util_mono_ms();
 		if (atomic_load(&p->abort)) {
-			set_error(errbuf, errlen, "stopped");
+			util_set_error(errbuf, errlen, "stopped");
 			r = -ECANCELED;
 			goto out;
 		}
 		if (now >= deadline) {
-			set_error(errbuf, errlen, "did not finish within %d s",
+			util_set_error(errbuf, errlen, "did not finish within %d s",
 				  PROCESS_TIMEOUT_MS / 1000);
 			r = -ETIMEDOUT;
 			goto out;
@@ -722,14 +703,14 @@ static int run_process(struct credprov *p, const char *command,
 			continue;
 		if (n < 0) {
 			r = -errno;
-			set_error(errbuf, errlen, "reading its output: %s",
+			util_set_error(errbuf, errlen, "reading its output: %s",
 				  strerror(-r));
 			goto out;
 		}
 		eof = n == 0;
 		len += (size_t)n;
 		if (len > CREDSOURCE_BODY_MAX) {
-			set_error(errbuf, errlen, "output larger than %d bytes",
+			util_set_error(errbuf, errlen, "output larger than %d bytes",
 				  CREDSOURCE_BODY_MAX);
 			r = -EFBIG;
 			goto out;
@@ -742,11 +723,11 @@ static int run_process(struct credprov *p, const char *command,
 			break;
 		if (n < 0 && errno != EINTR) {
 			r = -errno;
-			set_error(errbuf, errlen, "waitpid: %s", strerror(-r));
+			util_set_error(errbuf, errlen, "waitpid: %s", strerror(-r));
 			goto out;
 		}
 		if (atomic_load(&p->abort) || util_mono_ms() >= deadline) {
-			set_error(errbuf, errlen, "%s", atomic_load(&p->abort) ?
+			util_set_error(errbuf, errlen, "%s", atomic_load(&p->abort) ?
 				  "stopped" : "did not exit after closing "
 				  "its output");
 			r = atomic_load(&p->abort) ? -ECANCELED : -ETIMEDOUT;
@@ -756,13 +737,13 @@ static int run_process(struct credprov *p, const char *command,
 	}
 	pid = -1;
 	if (WIFSIGNALED(status)) {
-		set_error(errbuf, errlen, "killed by signal %d",
+		util_set_error(errbuf, errlen, "killed by signal %d",
 			  WTERMSIG(status));
 		r = -EIO;
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		set_error(errbuf, errlen, "exited with status %d",
+		util_set_error(errbuf, errlen, "exited with status %d",
 			  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		r = -EIO;
 		goto out;
@@ -802,7 +783,7 @@ static int fetch_process(struct credprov *p, struct credsource_keys *k,
 	r = credsource_parse_json(CREDSOURCE_PROCESS, out, len, k, why,
 				  sizeof(why));
 	if (r)
-		set_error(errbuf, errlen, "its output: %s", why);
+		util_set_error(errbuf, errlen, "its output: %s", why);
 	OPENSSL_cleanse(out, len);
 	free(out);
 	return r;
@@ -821,7 +802,7 @@ static int fetch_profile(const struct source *src, struct credentials *c,
 		r = credentials_profile_keys(&f, src->path, src->profile,
 					     config, c, errbuf, errlen);
 	if (r == -ENOENT)
-		set_error(errbuf, errlen, "%s: profile \"%s\" has no keys "
+		util_set_error(errbuf, errlen, "%s: profile \"%s\" has no keys "
 			  "any more", src->path, src->profile);
 	credentials_profile_done(&f);
 	return r;
@@ -872,7 +853,7 @@ static int source_fetch(struct credprov *p, struct creds **ret, char *errbuf,
 	case K_SYSTEMD:
 		r = credentials_from_directory(src->path, &c, why, sizeof(why));
 		if (r == -ENOENT)
-			set_error(why, sizeof(why), "%s has no keys any more",
+			util_set_error(why, sizeof(why), "%s has no keys any more",
 				  src->path);
 		break;
 	case K_CRED_FILE:
@@ -897,8 +878,8 @@ static int source_fetch(struct credprov *p, struct creds **ret, char *errbuf,
 	}
 	if (r) {
 		if (r == -ENOMEM)
-			set_error(why, sizeof(why), "out of memory");
-		set_error(errbuf, errlen, "%s: %s", kind_what(src->kind), why);
+			util_set_error(why, sizeof(why), "out of memory");
+		util_set_error(errbuf, errlen, "%s: %s", kind_what(src->kind), why);
 		/* A source that was found and then failed is no absence. */
 		if (r == -ENOENT)
 			r = -EINVAL;
@@ -911,7 +892,7 @@ static int source_fetch(struct credprov *p, struct creds **ret, char *errbuf,
 		s = creds_from_keys(&k, src->name);
 	}
 	if (!s) {
-		set_error(errbuf, errlen, "%s: out of memory",
+		util_set_error(errbuf, errlen, "%s: out of memory",
 			  kind_what(src->kind));
 		r = -ENOMEM;
 		goto out;
@@ -964,7 +945,7 @@ static void source_done(struct source *src)
 	free(src->role_arn);
 	free(src->session_name);
 	free(src->url);
-	secret_free(src->auth_token);
+	util_secret_free(src->auth_token);
 	free(src->auth_token_file);
 	memset(src, 0, sizeof(*src));
 }
@@ -1024,7 +1005,7 @@ static int chain_files(struct chain *ch, char *errbuf, size_t errlen)
 	if (r)
 		return r;
 	if (ch->named && !ch->fc.found && !ch->fg.found) {
-		set_error(errbuf, errlen, "AWS profile \"%s\" not found (%s, %s)",
+		util_set_error(errbuf, errlen, "AWS profile \"%s\" not found (%s, %s)",
 			  ch->profile,
 			  ch->cred_path ? ch->cred_path : "no credentials file",
 			  ch->conf_path ? ch->conf_path : "no config file");
@@ -1037,7 +1018,7 @@ static int chain_files(struct chain *ch, char *errbuf, size_t errlen)
 	    !pick(ch->fc.web_identity_token_file,
 		  ch->fg.web_identity_token_file) &&
 	    !env("AWS_WEB_IDENTITY_TOKEN_FILE")) {
-		set_error(errbuf, errlen, "AWS profile \"%s\" assumes role "
+		util_set_error(errbuf, errlen, "AWS profile \"%s\" assumes role "
 			  "%s with AssumeRole (source_profile or "
 			  "credential_source), which is not supported: use web "
 			  "identity, credential_process or keys",
@@ -1066,7 +1047,7 @@ static int chain_web_identity(struct chain *ch, struct source *src,
 	if (!file)
 		return -ENOENT;
 	if (!arn) {
-		set_error(errbuf, errlen, "web identity token file %s is set "
+		util_set_error(errbuf, errlen, "web identity token file %s is set "
 			  "but no role ARN (AWS_ROLE_ARN or role_arn)", file);
 		return -EINVAL;
 	}
@@ -1075,7 +1056,7 @@ static int chain_web_identity(struct chain *ch, struct source *src,
 				       ch->cfg->aws_use_fips_endpoint, url,
 				       sizeof(url));
 		if (r) {
-			set_error(errbuf, errlen, "aws.region \"%s\" makes no "
+			util_set_error(errbuf, errlen, "aws.region \"%s\" makes no "
 				  "STS endpoint", ch->cfg->aws_region);
 			return -EINVAL;
 		}
@@ -1113,7 +1094,7 @@ static int chain_container(struct source *src, char *errbuf, size_t errlen)
 	snprintf(src->name, sizeof(src->name), "container");
 	if (rel) {
 		if (rel[0] != '/') {
-			set_error(errbuf, errlen, "AWS_CONTAINER_CREDENTIALS_"
+			util_set_error(errbuf, errlen, "AWS_CONTAINER_CREDENTIALS_"
 				  "RELATIVE_URI does not start with '/'");
 			return -EINVAL;
 		}
@@ -1127,7 +1108,7 @@ static int chain_container(struct source *src, char *errbuf, size_t errlen)
 		r = credsource_container_url(full, &src->local, why,
 					     sizeof(why));
 		if (r) {
-			set_error(errbuf, errlen, "AWS_CONTAINER_CREDENTIALS_"
+			util_set_error(errbuf, errlen, "AWS_CONTAINER_CREDENTIALS_"
 				  "FULL_URI: %s", why);
 			return r;
 		}
@@ -1157,7 +1138,7 @@ static int chain_imds(struct source *src, char *errbuf, size_t errlen)
 		url = mode && !strcasecmp(mode, "IPv6") ? IMDS_DEFAULT_V6 :
 							  IMDS_DEFAULT;
 	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
-		set_error(errbuf, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT is "
+		util_set_error(errbuf, errlen, "AWS_EC2_METADATA_SERVICE_ENDPOINT is "
 			  "not an http:// or https:// URL");
 		return -EINVAL;
 	}
@@ -1273,7 +1254,7 @@ static int resolve(struct credprov *p, const struct config *cfg,
 	if (!r || r == -ENOMEM || (r != -ENOENT && !imds_why[0]))
 		goto out;
 	source_done(&p->src);
-	set_error(errbuf, errlen, "no AWS credentials found (environment, "
+	util_set_error(errbuf, errlen, "no AWS credentials found (environment, "
 		  "systemd credentials, %s, %s, container, instance "
 		  "metadata%s%s)",
 		  ch.cred_path ? ch.cred_path : "no credentials file",
@@ -1411,10 +1392,10 @@ struct credprov *credprov_new(const struct config *cfg, char *errbuf,
 	bool lock_ok = false, cond_ok = false;
 	int r;
 
-	set_error(errbuf, errlen, "%s", "");
+	util_set_error(errbuf, errlen, "%s", "");
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		set_error(errbuf, errlen, "out of memory");
+		util_set_error(errbuf, errlen, "out of memory");
 		goto out;
 	}
 	atomic_init(&p->abort, false);
@@ -1426,17 +1407,17 @@ struct credprov *credprov_new(const struct config *cfg, char *errbuf,
 		pthread_condattr_destroy(&ca);
 	}
 	if (!lock_ok || !cond_ok) {
-		set_error(errbuf, errlen, "cannot create a lock");
+		util_set_error(errbuf, errlen, "cannot create a lock");
 		goto out;
 	}
 	if (dup_to(&p->ca_file, cfg->aws_ca_file)) {
-		set_error(errbuf, errlen, "out of memory");
+		util_set_error(errbuf, errlen, "out of memory");
 		goto out;
 	}
 	r = resolve(p, cfg, &first, errbuf, errlen);
 	if (r) {
 		if (r == -ENOMEM)
-			set_error(errbuf, errlen, "out of memory");
+			util_set_error(errbuf, errlen, "out of memory");
 		goto out;
 	}
 	p->cur = first;
@@ -1446,7 +1427,7 @@ struct credprov *credprov_new(const struct config *cfg, char *errbuf,
 	if (p->src.kind != K_ENV) {
 		r = pthread_create(&p->thread, NULL, refresher, p);
 		if (r) {
-			set_error(errbuf, errlen, "cannot start the "
+			util_set_error(errbuf, errlen, "cannot start the "
 				  "credentials refresher: %s", strerror(r));
 			goto out;
 		}

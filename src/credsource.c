@@ -26,6 +26,8 @@
  */
 #include "credsource.h"
 
+#include "util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -42,33 +44,14 @@
 #define REASON_MAX 200 /* characters of a source's own error text kept */
 #define MINUTE_MS (60 * 1000)
 
-__attribute__((format(printf, 3, 4))) static void
-set_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static void secret_free(char *s)
-{
-	if (!s)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
 
 void credsource_keys_done(struct credsource_keys *k)
 {
 	if (!k)
 		return;
-	secret_free(k->access_key_id);
-	secret_free(k->secret_access_key);
-	secret_free(k->session_token);
+	util_secret_free(k->access_key_id);
+	util_secret_free(k->secret_access_key);
+	util_secret_free(k->session_token);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -281,17 +264,17 @@ static int take_key(const cJSON *obj, const char *name, enum key_kind kind,
 	    (cJSON_IsString(item) && !item->valuestring[0])) {
 		if (!required)
 			return 0;
-		set_error(errbuf, errlen, "no %s", name);
+		util_set_error(errbuf, errlen, "no %s", name);
 		return -EINVAL;
 	}
 	if (!cJSON_IsString(item)) {
-		set_error(errbuf, errlen, "%s is not a string", name);
+		util_set_error(errbuf, errlen, "%s is not a string", name);
 		return -EINVAL;
 	}
 	len = strlen(item->valuestring);
 	if (!key_ok(kind, item->valuestring, len) ||
 	    (kind == KEY_SECRET && len > CREDSOURCE_BODY_MAX)) {
-		set_error(errbuf, errlen, "%s has characters or a length that "
+		util_set_error(errbuf, errlen, "%s has characters or a length that "
 			  "a key cannot have", name);
 		return -EINVAL;
 	}
@@ -309,7 +292,7 @@ static int take_expiration(const cJSON *obj, int64_t *ret, char *errbuf,
 	if (!cJSON_IsString(item) ||
 	    credsource_parse_time(item->valuestring,
 				  strlen(item->valuestring), ret)) {
-		set_error(errbuf, errlen, "Expiration is not an ISO 8601 time "
+		util_set_error(errbuf, errlen, "Expiration is not an ISO 8601 time "
 			  "with a zone");
 		return -EINVAL;
 	}
@@ -340,7 +323,7 @@ static int json_source_error(enum credsource_format fmt, const cJSON *root,
 	clean_copy(c, sizeof(c), code ? code : "error",
 		   strlen(code ? code : "error"));
 	clean_copy(m, sizeof(m), msg ? msg : "", msg ? strlen(msg) : 0);
-	set_error(errbuf, errlen, "%s%s%s", c, m[0] ? ": " : "", m);
+	util_set_error(errbuf, errlen, "%s%s%s", c, m[0] ? ": " : "", m);
 	return 1;
 }
 
@@ -355,19 +338,19 @@ int credsource_parse_json(enum credsource_format fmt, const char *body,
 	cJSON *root = NULL;
 	int r = -EINVAL;
 
-	set_error(errbuf, errlen, "%s", "");
+	util_set_error(errbuf, errlen, "%s", "");
 	if (!body || !len) {
-		set_error(errbuf, errlen, "empty answer");
+		util_set_error(errbuf, errlen, "empty answer");
 		goto out;
 	}
 	if (len > CREDSOURCE_BODY_MAX) {
-		set_error(errbuf, errlen, "answer larger than %d bytes",
+		util_set_error(errbuf, errlen, "answer larger than %d bytes",
 			  CREDSOURCE_BODY_MAX);
 		goto out;
 	}
 	root = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(root)) {
-		set_error(errbuf, errlen, "answer is not a JSON object");
+		util_set_error(errbuf, errlen, "answer is not a JSON object");
 		goto out;
 	}
 	if (json_source_error(fmt, root, errbuf, errlen))
@@ -375,7 +358,7 @@ int credsource_parse_json(enum credsource_format fmt, const char *body,
 	if (fmt == CREDSOURCE_PROCESS) {
 		version = cJSON_GetObjectItemCaseSensitive(root, "Version");
 		if (!cJSON_IsNumber(version) || version->valuedouble != 1.0) {
-			set_error(errbuf, errlen, "%s", version ?
+			util_set_error(errbuf, errlen, "%s", version ?
 				  "Version is not 1" : "no Version");
 			goto out;
 		}
@@ -709,16 +692,16 @@ static int sts_key(const struct xml_target *t, const char *name,
 	if (!t->found || !t->len) {
 		if (!required)
 			return 0;
-		set_error(errbuf, errlen, "STS answer has no %s", name);
+		util_set_error(errbuf, errlen, "STS answer has no %s", name);
 		return -EINVAL;
 	}
 	r = t->complex ? -EINVAL : xml_text(t->text, t->len, &text);
 	if (r == -ENOMEM)
 		return r;
 	if (r || !key_ok(kind, text, strlen(text))) {
-		set_error(errbuf, errlen, "STS answer has a malformed %s",
+		util_set_error(errbuf, errlen, "STS answer has a malformed %s",
 			  name);
-		secret_free(text);
+		util_secret_free(text);
 		return -EINVAL;
 	}
 	*ret = text;
@@ -755,13 +738,13 @@ static int sts_error(const struct xml_target *code_t,
 	if (r == -ENOMEM)
 		goto out;
 	if (r || !code[0]) {
-		set_error(errbuf, errlen, "STS answer has a malformed error");
+		util_set_error(errbuf, errlen, "STS answer has a malformed error");
 		r = -EINVAL;
 		goto out;
 	}
 	clean_copy(c, sizeof(c), code, strlen(code));
 	clean_copy(m, sizeof(m), msg ? msg : "", msg ? strlen(msg) : 0);
-	set_error(errbuf, errlen, "%s%s%s", c, m[0] ? ": " : "", m);
+	util_set_error(errbuf, errlen, "%s%s%s", c, m[0] ? ": " : "", m);
 	r = sts_retryable(code) ? -EAGAIN : -EACCES;
 out:
 	free(code);
@@ -792,13 +775,13 @@ int credsource_parse_sts(const char *body, size_t len,
 	char *exp = NULL;
 	int r = -EINVAL;
 
-	set_error(errbuf, errlen, "%s", "");
+	util_set_error(errbuf, errlen, "%s", "");
 	if (!body || !len || len > CREDSOURCE_BODY_MAX) {
-		set_error(errbuf, errlen, "STS answer is empty or too large");
+		util_set_error(errbuf, errlen, "STS answer is empty or too large");
 		goto out;
 	}
 	if (xml_scan(body, len, t, sizeof(t) / sizeof(t[0]))) {
-		set_error(errbuf, errlen, "STS answer is not well-formed XML");
+		util_set_error(errbuf, errlen, "STS answer is not well-formed XML");
 		goto out;
 	}
 	if (t[4].found) {
@@ -814,13 +797,13 @@ int credsource_parse_sts(const char *body, size_t len,
 		r = sts_key(&t[2], "SessionToken", KEY_SECRET, true,
 			    &k.session_token, errbuf, errlen);
 	if (!r && (!t[3].found || t[3].complex)) {
-		set_error(errbuf, errlen, "STS answer has no Expiration");
+		util_set_error(errbuf, errlen, "STS answer has no Expiration");
 		r = -EINVAL;
 	}
 	if (!r)
 		r = xml_text(t[3].text, t[3].len, &exp);
 	if (!r && credsource_parse_time(exp, strlen(exp), &k.expires_ms)) {
-		set_error(errbuf, errlen, "STS answer has a malformed "
+		util_set_error(errbuf, errlen, "STS answer has a malformed "
 			  "Expiration");
 		r = -EINVAL;
 	}
@@ -973,7 +956,7 @@ int credsource_container_url(const char *url, bool *ret_local, char *errbuf,
 	size_t n;
 
 	if (!url || !*url) {
-		set_error(errbuf, errlen, "empty URL");
+		util_set_error(errbuf, errlen, "empty URL");
 		return -EINVAL;
 	}
 	if (!strncasecmp(url, "https://", 8)) {
@@ -983,39 +966,39 @@ int credsource_container_url(const char *url, bool *ret_local, char *errbuf,
 		https = false;
 		p = url + 7;
 	} else {
-		set_error(errbuf, errlen, "URL is neither http:// nor https://");
+		util_set_error(errbuf, errlen, "URL is neither http:// nor https://");
 		return -EINVAL;
 	}
 	if (*p == '[') {
 		bracketed = true;
 		end = strchr(++p, ']');
 		if (!end || (end[1] && !strchr(":/?#", end[1]))) {
-			set_error(errbuf, errlen, "malformed IPv6 host in URL");
+			util_set_error(errbuf, errlen, "malformed IPv6 host in URL");
 			return -EINVAL;
 		}
 	} else {
 		end = p + strcspn(p, ":/?#");
 		if (memchr(p, '@', (size_t)(end - p))) {
-			set_error(errbuf, errlen, "user information in URL");
+			util_set_error(errbuf, errlen, "user information in URL");
 			return -EINVAL;
 		}
 	}
 	n = (size_t)(end - p);
 	if (!n || n >= sizeof(host)) {
-		set_error(errbuf, errlen, "URL has no host");
+		util_set_error(errbuf, errlen, "URL has no host");
 		return -EINVAL;
 	}
 	memcpy(host, p, n);
 	host[n] = '\0';
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-			set_error(errbuf, errlen, "URL has a space, a control "
+			util_set_error(errbuf, errlen, "URL has a space, a control "
 				  "or a non-ASCII character");
 			return -EINVAL;
 		}
 	local = host_is_local(host, bracketed);
 	if (!https && !local) {
-		set_error(errbuf, errlen, "plain http is allowed only to a "
+		util_set_error(errbuf, errlen, "plain http is allowed only to a "
 			  "loopback host or to 169.254.170.2, 169.254.170.23, "
 			  "[fd00:ec2::23]");
 		return -EINVAL;

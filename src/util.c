@@ -4,7 +4,10 @@
  */
 #include "util.h"
 
+#include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,4 +58,23 @@ uint64_t util_random(void)
 	state ^= state << 25;
 	state ^= state >> 27;
 	return state * 0x2545f4914f6cdd1dULL;
+}
+
+void util_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void util_secret_free(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
 }

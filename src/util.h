@@ -21,4 +21,13 @@ char *util_memdup0(const void *buf, size_t len);
  * clock and the thread); for jitter only, never for secrets. */
 uint64_t util_random(void);
 
+/* vsnprintf into @errbuf (nothing when NULL or empty): the one way
+ * modules write a message for a person. */
+void util_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Wipes (OPENSSL_cleanse) and frees a NUL-terminated secret; NULL is
+ * fine. */
+void util_secret_free(char *s);
+
 #endif
