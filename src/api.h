@@ -12,6 +12,7 @@
 #ifndef OPTOUT_API_H
 #define OPTOUT_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "outcome.h"
@@ -69,6 +70,7 @@ struct api_result {
 	char *error_resource_id;
 	char *aws_request_id;
 	struct cJSON *response; /* on success: the response object (owned) */
+	bool foreign; /* an answer that is not from AWS (a proxy's page) */
 };
 
 /*

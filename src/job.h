@@ -17,6 +17,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "api.h"
+#include "breaker.h"
 #include "request.h"
 
 #define JOB_SEND_OUTCOME 1u /* the outcome, to results.topic */
@@ -39,9 +40,10 @@ struct job {
 	int attempts;
 	bool given_back; /* not finished (shutdown): no outcome, no commit */
 	int64_t completed_at_ms;
-	int64_t deadline_ms;   /* monotonic: retries end here (failed) */
-	int64_t not_before_ms; /* monotonic: next attempt not before */
-	unsigned budget_taken; /* cost of its last retry (budget refund) */
+	struct breaker_clock clock; /* its retry time and limits */
+	int64_t queue_key_ms;  /* monotonic: its place in the worker's queue,
+				  consumed_ms, then each retry's not-before */
+	uint64_t seq;          /* submission order: ties of queue_key_ms */
 	void *xfer;            /* the worker's transfer while on the wire */
 
 	/* Outcome payload kept until the delivery report (main thread). */

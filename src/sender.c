@@ -9,21 +9,15 @@
  * `struct xfer`; its answer decides: final (outcome), retry later, or hold.
  *
  * Shared state, all under the pool's one mutex: the done list, the per-region
- * token buckets, the retry budget and the pause ("systemic failure") state.
- * The lock is never held across curl or signing work.
+ * token buckets and the systemic-failure rules (breaker.c: pauses, region
+ * holds, probes, the retry budget and every request's retry clock).  The
+ * lock is never held across curl or signing work.
  *
- * Pause rules (a pause holds requests instead of failing them):
- *  - an authentication answer that is not clock skew: "credentials rejected";
- *  - SENDER_TRANSPORT_PAUSE transport failures in a row with no answer in
- *    between: "endpoint unreachable";
- *  - the retry budget cannot pay for a retry: "retry budget exhausted";
- *  - AccessDeniedException SENDER_DENIED_STREAK times in a row, for at least
- *    two lists, with no other answer in between: "access denied for every
- *    request".  A request denied on its own is retried until
- *    SENDER_DENIED_ATTEMPTS denials before it ends "denied", so that a
- *    denial of everything is recognised before anything is concluded.
- * While paused one probe at a time is sent, with backoff from 1 s to
- * SENDER_PROBE_MAX_MS; a final answer to a probe lifts the pause.
+ * Order: each worker keeps one oldest-first queue (jobq.c) per region, so
+ * that a region that is paced or held never blocks another; within a
+ * region a retried job takes its place by its not-before time.  A pass
+ * looks at the head of each queue only and takes the lock once per job it
+ * starts (or once per queue that has to wait).
  */
 #include "autoconf.h" /* PACKAGE_VERSION */
 #include "sender.h"
@@ -44,10 +38,12 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "breaker.h"
 #include "config.h"
 #include "credprov.h"
 #include "endpoint.h"
 #include "job.h"
+#include "jobq.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -56,12 +52,7 @@
 #include "util.h"
 
 #define SENDER_BODY_MAX (1024 * 1024) /* larger answers are cut */
-#define SENDER_REGIONS_MAX 64
-#define SENDER_TRANSPORT_PAUSE 5   /* transport failures in a row */
-#define SENDER_PROBE_MIN_MS 1000
-#define SENDER_PROBE_MAX_MS 30000
-#define SENDER_DENIED_STREAK 4     /* denials in a row, 2+ lists: pause */
-#define SENDER_DENIED_ATTEMPTS 3   /* denials of one job before "denied" */
+#define SENDER_REGIONS_MAX BREAKER_REGIONS_MAX
 #define SENDER_SKEW_S 240          /* AWS allows 5 minutes */
 #define SENDER_POLL_MAX_MS 1000
 
@@ -93,6 +84,12 @@ struct xfer {
 	char retry_after[32];
 };
 
+/* A worker's queue of one region's jobs. */
+struct lane {
+	char region[API_REGION_MAX];
+	struct jobq q;
+};
+
 struct worker {
 	struct sender *s;
 	pthread_t thread;
@@ -102,7 +99,9 @@ struct worker {
 	struct job *inbox_head, *inbox_tail;
 	atomic_int load; /* jobs held by this worker */
 	/* Worker-private. */
-	struct job *waiting; /* jobs waiting to start an attempt */
+	struct lane lanes[SENDER_REGIONS_MAX]; /* jobs waiting to start */
+	int nlanes;
+	unsigned withdraw_seen; /* s->withdraw_gen last acted on */
 	int active;          /* transfers on the wire */
 	int max_active;      /* this worker's share of http.max_connections */
 	struct sigv4_key_cache keys;
@@ -118,30 +117,23 @@ struct sender {
 	struct endpoint_opts endpoint;
 
 	/* What a reload may change: read and written under the lock. */
-	struct retry_policy policy;
 	double rate_limit;
 	bool rate_adaptive;
-	unsigned budget_capacity;
 
 	pthread_mutex_t lock;
 	struct job *done_head, *done_tail;
 	struct region_bucket buckets[SENDER_REGIONS_MAX];
 	size_t nbuckets;
-	struct retry_budget budget;
-	bool paused;
-	char pause_reason[192];
-	bool probe_busy;
-	int64_t next_probe_ms;
-	int64_t probe_backoff_ms;
-	int transport_failures;
-	char denied_list[2][REQUEST_LIST_MAX + 1];
-	int ndenied;
-	int denied_streak;
+	struct breaker breaker;
+	bool logged_paused;      /* what the log last said */
+	char logged_held[256];
+	uint64_t next_seq;       /* main thread */
 
 	atomic_llong clock_offset_s;
 	atomic_bool stopping;
 	atomic_bool withdrawn[SENDER_PARTITIONS_MAX];
 	atomic_int nwithdrawn;
+	atomic_uint withdraw_gen; /* bumped by every withdrawal */
 	atomic_size_t inflight;
 	struct worker *workers;
 	int nworkers;
@@ -177,84 +169,34 @@ static struct ratelimit *bucket_locked(struct sender *s, const char *region)
 	return &s->buckets[i].rl;
 }
 
-static void pause_locked(struct sender *s, int64_t now, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void pause_locked(struct sender *s, int64_t now, const char *fmt, ...)
+/* Logs pause and region-hold changes the last breaker call made, and wakes
+ * the main loop (it stops or resumes consumption). */
+static void log_news_locked(struct sender *s)
 {
-	va_list ap;
+	char reason[BREAKER_REASON_MAX], held[sizeof(s->logged_held)];
+	bool paused;
 
-	if (s->paused)
+	if (!breaker_take_news(&s->breaker))
 		return;
-	va_start(ap, fmt);
-	vsnprintf(s->pause_reason, sizeof(s->pause_reason), fmt, ap);
-	va_end(ap);
-	s->paused = true;
-	s->probe_busy = false;
-	s->probe_backoff_ms = SENDER_PROBE_MIN_MS;
-	s->next_probe_ms = now + s->probe_backoff_ms;
-	log_warning("pipeline paused: %s; probing every %d s at most",
-		    s->pause_reason, SENDER_PROBE_MAX_MS / 1000);
-	wake_main(s);
-}
-
-static void resume_locked(struct sender *s)
-{
-	if (!s->paused)
-		return;
-	log_notice("pipeline resumed: %s has cleared", s->pause_reason);
-	s->paused = false;
-	s->probe_busy = false;
-	s->pause_reason[0] = '\0';
-	s->transport_failures = 0;
-	s->ndenied = 0;
-	s->denied_streak = 0;
-	retry_budget_init(&s->budget, s->budget_capacity);
-	wake_main(s);
-}
-
-/* The probe met the fault again: wait twice as long for the next one. */
-static void probe_failed_locked(struct sender *s, int64_t now)
-{
-	s->probe_backoff_ms *= 2;
-	if (s->probe_backoff_ms > SENDER_PROBE_MAX_MS)
-		s->probe_backoff_ms = SENDER_PROBE_MAX_MS;
-	s->next_probe_ms = now + s->probe_backoff_ms;
-}
-
-enum admit { ADMIT_GO, ADMIT_WAIT };
-
-/* May @job start an attempt now?  Takes a pacing token (and the probe slot
- * while paused).  On ADMIT_WAIT *ret_wait_ms says how long to wait. */
-static enum admit admit(struct sender *s, struct job *job, int64_t now,
-			bool *ret_probe, int64_t *ret_wait_ms)
-{
-	enum admit a = ADMIT_GO;
-	bool probe = false;
-	int64_t wait;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->paused) {
-		if (s->probe_busy || now < s->next_probe_ms) {
-			*ret_wait_ms = s->probe_busy ? 200
-						     : s->next_probe_ms - now;
-			a = ADMIT_WAIT;
-			goto out;
-		}
-		probe = true;
+	paused = breaker_paused(&s->breaker, reason, sizeof(reason));
+	if (paused && !s->logged_paused)
+		log_warning("pipeline paused: %s; probing every %d s at most",
+			    reason, BREAKER_PROBE_MAX_MS / 1000);
+	else if (!paused && s->logged_paused)
+		log_notice("pipeline resumed: the fault has cleared");
+	s->logged_paused = paused;
+	breaker_held_regions(&s->breaker, held, sizeof(held));
+	if (strcmp(held, s->logged_held) != 0) {
+		if (held[0])
+			log_warning("regions held (their requests wait for a "
+				    "probe and end failed after "
+				    "retry.max_seconds; the others flow): %s",
+				    held);
+		else
+			log_notice("no region held any more");
+		snprintf(s->logged_held, sizeof(s->logged_held), "%s", held);
 	}
-	wait = ratelimit_take(bucket_locked(s, job->region), now);
-	if (wait > 0) {
-		*ret_wait_ms = wait;
-		a = ADMIT_WAIT;
-		goto out;
-	}
-	if (probe)
-		s->probe_busy = true;
-	*ret_probe = probe;
-out:
-	pthread_mutex_unlock(&s->lock);
-	return a;
+	wake_main(s);
 }
 
 static void finish(struct sender *s, struct job *job)
@@ -360,16 +302,6 @@ static const char *transport_code(CURLcode rc)
 	default:
 		return "TransportError";
 	}
-}
-
-static bool is_timeout_code(const char *code)
-{
-	return code && (strcmp(code, "Timeout") == 0 ||
-			strcmp(code, "ConnectionError") == 0 ||
-			strcmp(code, "ConnectionReset") == 0 ||
-			strcmp(code, "DnsError") == 0 ||
-			strcmp(code, "TlsError") == 0 ||
-			strcmp(code, "TransportError") == 0);
 }
 
 static int append_header(struct curl_slist **list, const char *fmt, ...)
@@ -552,7 +484,7 @@ fail_final:
 	job->res.retry = API_RETRY_NONE;
 	if (probe) {
 		pthread_mutex_lock(&s->lock);
-		s->probe_busy = false;
+		breaker_abandoned(&s->breaker, job->region, &job->clock);
 		pthread_mutex_unlock(&s->lock);
 	}
 	xfer_free(x);
@@ -628,130 +560,70 @@ static bool correct_clock(struct sender *s, const struct xfer *x)
 	return true;
 }
 
-enum verdict { V_FINAL, V_RETRY, V_HOLD };
+/* What kind of answer an attempt got, for the failure rules. */
+static enum breaker_answer answer_kind(const struct api_result *res)
+{
+	switch (res->retry) {
+	case API_RETRY_NONE:
+		return res->outcome == OUTCOME_DENIED ? BREAKER_DENIED
+						      : BREAKER_OK;
+	case API_RETRY_AUTH:
+		return BREAKER_AUTH;
+	case API_RETRY_THROTTLE:
+		return BREAKER_BUSY;
+	case API_RETRY_TRANSIENT:
+		break;
+	}
+	/* No answer, or one that is not from AWS (a proxy's page). */
+	if (res->http_status == 0 || res->foreign)
+		return BREAKER_TRANSPORT;
+	return BREAKER_BUSY;
+}
 
-/* Decides what happens to @job after the attempt in @x, updating the
- * shared state.  Sets job->not_before_ms for V_RETRY/V_HOLD. */
-static enum verdict judge(struct sender *s, struct xfer *x, int64_t now)
+/* Decides what happens to @job after the attempt in @x (breaker.c's
+ * rules), under the lock.  Sets *ret_not_before_ms for a retry (0: a held
+ * job keeps its place). */
+static enum breaker_verdict judge(struct sender *s, struct xfer *x,
+				  int64_t now, int64_t *ret_not_before_ms)
 {
 	struct job *job = x->job;
 	struct api_result *res = &job->res;
-	enum verdict v = V_FINAL;
-	bool transport = res->http_status == 0 && is_timeout_code(res->error_code);
-	int64_t delay;
-	unsigned cost;
+	struct breaker_event ev = {
+		.region = job->region,
+		.list = job->req.list,
+		.answer = answer_kind(res),
+		.cls = res->retry,
+		.code = res->error_code,
+		.http_status = res->http_status,
+		.foreign = res->foreign,
+		.retry_after_ms = retry_after_parse(x->retry_after),
+		.rnd = util_random(),
+	};
+	enum breaker_verdict v;
 
 	pthread_mutex_lock(&s->lock);
-	if (x->probe)
-		s->probe_busy = false;
-	if (res->retry == API_RETRY_AUTH && correct_clock(s, x)) {
-		job->not_before_ms = now;
-		v = V_RETRY;
+	if (ev.answer == BREAKER_AUTH && correct_clock(s, x)) {
+		/* Our clock, not the credentials: again at once. */
+		breaker_abandoned(&s->breaker, job->region, &job->clock);
+		*ret_not_before_ms = now;
+		v = BREAKER_RETRY;
 		goto out;
 	}
-	/* A region nobody resolves (an ARN naming a made-up region) is the
-	 * request's fault, not the endpoint's. */
-	if (transport && strcmp(res->error_code, "DnsError") == 0 &&
-	    strcmp(job->region, s->cfg->aws_region) != 0 &&
-	    !s->cfg->aws_endpoint)
-		goto out;
-
-	if (res->retry == API_RETRY_NONE && res->outcome == OUTCOME_DENIED) {
-		int i, known = 0;
-
-		/* Denials since the last answer that was not one: several
-		 * lists denied and nothing allowed in between is the
-		 * credentials' fault, not the lists'. */
-		s->denied_streak++;
-		for (i = 0; i < s->ndenied; i++)
-			known |= strcmp(s->denied_list[i], job->req.list) == 0;
-		if (!known && s->ndenied < 2)
-			snprintf(s->denied_list[s->ndenied++],
-				 sizeof(s->denied_list[0]), "%s",
-				 job->req.list);
-		if (s->ndenied >= 2 &&
-		    s->denied_streak >= SENDER_DENIED_STREAK)
-			pause_locked(s, now,
-				     "access denied for every request "
-				     "(AccessDeniedException for lists %s, "
-				     "%s and more, nothing allowed since)",
-				     s->denied_list[0], s->denied_list[1]);
-		if (x->probe && s->paused)
-			probe_failed_locked(s, now);
-		if (s->paused || job->attempts < SENDER_DENIED_ATTEMPTS) {
-			/* Not yet known to be this request's own fault. */
-			v = V_HOLD;
-			job->not_before_ms =
-				now + (s->paused ? 100 : SENDER_PROBE_MIN_MS);
-			if (s->paused)
-				job->deadline_ms =
-					now +
-					(int64_t)s->policy.max_seconds * 1000;
-		}
-		goto out;
-	}
-	if (res->retry == API_RETRY_NONE) {
-		/* An answer: the service works for us. */
-		s->transport_failures = 0;
-		s->ndenied = 0;
-		s->denied_streak = 0;
-		retry_budget_refund(&s->budget, job->budget_taken);
-		ratelimit_succeeded(bucket_locked(s, job->region), now);
-		resume_locked(s);
-		goto out;
-	}
-
-	/* Retryable. */
+	v = breaker_report(&s->breaker, &ev, &job->clock, now,
+			   ret_not_before_ms);
 	if (res->retry == API_RETRY_THROTTLE)
 		ratelimit_throttled(bucket_locked(s, job->region), now);
 	else
 		ratelimit_succeeded(bucket_locked(s, job->region), now);
-	if (res->retry == API_RETRY_AUTH) {
+	if (ev.answer == BREAKER_AUTH)
 		credprov_invalidate(s->cred, x->creds);
-		pause_locked(s, now, "credentials rejected: %s",
-			     res->error_code ? res->error_code : "?");
-	} else if (transport) {
-		if (++s->transport_failures >= SENDER_TRANSPORT_PAUSE)
-			pause_locked(s, now, "endpoint unreachable: %s: %.100s",
-				     res->error_code,
-				     res->error_message ? res->error_message
-							: "");
-	} else {
-		s->transport_failures = 0;
-	}
-	if (!s->paused) {
-		cost = retry_budget_take(&s->budget, transport);
-		if (cost == 0)
-			pause_locked(s, now,
-				     "retry budget exhausted (AWS keeps "
-				     "failing: %s)",
-				     res->error_code ? res->error_code : "?");
-		else
-			job->budget_taken = cost; /* the last retry's cost */
-	}
-	if (s->paused) {
-		/* Held: the outage does not use up the request's time. */
-		if (x->probe)
-			probe_failed_locked(s, now);
-		job->deadline_ms = now + (int64_t)s->policy.max_seconds * 1000;
-		job->not_before_ms = now + 100;
-		v = V_HOLD;
-		goto out;
-	}
-	delay = retry_backoff_ms(&s->policy, job->attempts, res->retry,
-				 retry_after_parse(x->retry_after),
-				 util_random());
-	if (retry_allowed(&s->policy, job->attempts,
-			  now - (job->deadline_ms -
-				 (int64_t)s->policy.max_seconds * 1000),
-			  delay)) {
-		job->not_before_ms = now + delay;
-		v = V_RETRY;
-	}
+	log_news_locked(s);
 out:
 	pthread_mutex_unlock(&s->lock);
 	return v;
 }
+
+static void requeue(struct worker *w, struct job *job);
 
 static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 {
@@ -759,8 +631,8 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 	struct job *job = x->job;
 	struct api_http http = {0};
 	long status = 0;
-	int64_t now = util_mono_ms();
-	enum verdict v;
+	int64_t now = util_mono_ms(), not_before = 0;
+	enum breaker_verdict v;
 
 	if (rc != CURLE_OK) {
 		char msg[CURL_ERROR_SIZE + 64];
@@ -788,15 +660,15 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 			 (double)(now - x->started_ms) / 1000.0);
 	if (job->res.retry == API_RETRY_THROTTLE)
 		metrics_throttled(s->metrics);
-	v = judge(s, x, now);
-	if (v == V_RETRY)
+	v = judge(s, x, now, &not_before);
+	if (v == BREAKER_RETRY)
 		metrics_retry(s->metrics,
 			      job->res.retry == API_RETRY_THROTTLE ? "throttle"
 			      : job->res.retry == API_RETRY_AUTH   ? "auth"
 								   : "transient");
 	xfer_free(x);
 	switch (v) {
-	case V_FINAL:
+	case BREAKER_FINAL:
 		log_attempt(job, job->res.retry != API_RETRY_NONE ? "giving up"
 								: "answer",
 			    job->res.retry != API_RETRY_NONE ? LOG_WARNING
@@ -804,12 +676,13 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 		atomic_fetch_sub(&w->load, 1);
 		finish(s, job);
 		break;
-	case V_RETRY:
-	case V_HOLD:
-		log_attempt(job, v == V_RETRY ? "retrying" : "holding",
+	case BREAKER_RETRY:
+	case BREAKER_HOLD:
+		log_attempt(job, v == BREAKER_RETRY ? "retrying" : "holding",
 			    LOG_INFO);
-		job->next = w->waiting;
-		w->waiting = job;
+		if (not_before)
+			job->queue_key_ms = not_before;
+		requeue(w, job);
 		break;
 	}
 }
@@ -823,39 +696,126 @@ static void give_back(struct worker *w, struct job *job)
 	finish(w->s, job);
 }
 
-/* Starts every waiting job that may start; returns the time (monotonic ms)
- * at which the next one may. */
-static int64_t start_ready(struct worker *w, int64_t now)
+/* Ends @job with a local failure it cannot wait out. */
+static void end_local(struct worker *w, struct job *job, const char *code,
+		      const char *message)
+{
+	api_result_done(&job->res);
+	memset(&job->res, 0, sizeof(job->res));
+	api_result_transport(&job->res, code, message);
+	log_attempt(job, "giving up", LOG_WARNING);
+	atomic_fetch_sub(&w->load, 1);
+	finish(w->s, job);
+}
+
+static struct lane *lane_of(struct worker *w, const char *region)
+{
+	struct lane *l;
+	int i;
+
+	for (i = 0; i < w->nlanes; i++)
+		if (strcmp(w->lanes[i].region, region) == 0)
+			return &w->lanes[i];
+	if (w->nlanes == SENDER_REGIONS_MAX)
+		return &w->lanes[SENDER_REGIONS_MAX - 1]; /* shared */
+	l = &w->lanes[w->nlanes++];
+	snprintf(l->region, sizeof(l->region), "%s", region);
+	jobq_init(&l->q);
+	return l;
+}
+
+/* Puts @job (new or back from an attempt) in its region's queue. */
+static void requeue(struct worker *w, struct job *job)
+{
+	if (jobq_push(&lane_of(w, job->region)->q, job) < 0)
+		end_local(w, job, "OutOfMemory", "out of memory queueing the call");
+}
+
+enum admit { ADMIT_GO, ADMIT_WAIT, ADMIT_EXPIRED };
+
+/* May @job start an attempt now?  Takes a pacing token and, when it is a
+ * probe, the probe slot.  ADMIT_WAIT sets *ret_wait_ms; ADMIT_EXPIRED
+ * copies the held region's fault to @code/@reason. */
+static enum admit admit(struct sender *s, struct job *job, int64_t now,
+			bool *ret_probe, int64_t *ret_wait_ms, char *code,
+			char *reason, size_t len)
+{
+	enum breaker_admit a;
+	const char *c, *r;
+	bool probe = false;
+	int64_t wait = 0;
+
+	pthread_mutex_lock(&s->lock);
+	a = breaker_admit(&s->breaker, job->region, &job->clock, now, &probe,
+			  &wait);
+	if (a == BREAKER_EXPIRED) {
+		breaker_region_fault(&s->breaker, job->region, &c, &r);
+		snprintf(code, len, "%s", c);
+		snprintf(reason, len, "%s", r);
+	} else if (a == BREAKER_GO) {
+		wait = ratelimit_take(bucket_locked(s, job->region), now);
+		if (wait > 0)
+			a = BREAKER_WAIT;
+		else
+			breaker_started(&s->breaker, job->region, &job->clock,
+					probe, now);
+	}
+	pthread_mutex_unlock(&s->lock);
+	*ret_probe = probe;
+	*ret_wait_ms = wait;
+	return a == BREAKER_GO	   ? ADMIT_GO
+	       : a == BREAKER_WAIT ? ADMIT_WAIT
+				   : ADMIT_EXPIRED;
+}
+
+static bool is_withdrawn(struct sender *s, const struct job *job)
+{
+	return atomic_load(&s->nwithdrawn) > 0 && job->partition >= 0 &&
+	       job->partition < SENDER_PARTITIONS_MAX &&
+	       atomic_load(&s->withdrawn[job->partition]);
+}
+
+/* Starts the jobs at the head of @l that may start; returns the time
+ * (monotonic ms) at which its head may, at the latest @next. */
+static int64_t serve_lane(struct worker *w, struct lane *l, int64_t now,
+			  int64_t next)
 {
 	struct sender *s = w->s;
-	struct job **jp = &w->waiting, *job;
-	int64_t next = now + SENDER_POLL_MAX_MS;
+	struct job *job;
 
-	while (*jp && w->active < w->max_active) {
+	while (w->active < w->max_active && (job = jobq_peek(&l->q))) {
+		char code[64], reason[BREAKER_REASON_MAX];
 		int64_t wait = 0;
 		bool probe = false;
+		enum admit a;
 
-		job = *jp;
-		if (job->not_before_ms > now) {
-			if (job->not_before_ms < next)
-				next = job->not_before_ms;
-			jp = &job->next;
+		if (job->queue_key_ms > now) {
+			if (job->queue_key_ms < next)
+				next = job->queue_key_ms;
+			break;
+		}
+		if (is_withdrawn(s, job)) {
+			give_back(w, jobq_pop(&l->q));
 			continue;
 		}
-		if (admit(s, job, now, &probe, &wait) == ADMIT_WAIT) {
-			job->not_before_ms = now + wait;
-			if (job->not_before_ms < next)
-				next = job->not_before_ms;
-			jp = &job->next;
-			continue;
+		a = admit(s, job, now, &probe, &wait, code, reason,
+			  sizeof(code) < sizeof(reason) ? sizeof(code)
+							: sizeof(reason));
+		if (a == ADMIT_WAIT) {
+			if (now + wait < next)
+				next = now + wait;
+			break;
 		}
-		*jp = job->next;
-		job->next = NULL;
-		if (job->attempts == 0) {
-			pthread_mutex_lock(&s->lock);
-			job->deadline_ms =
-				now + (int64_t)s->policy.max_seconds * 1000;
-			pthread_mutex_unlock(&s->lock);
+		jobq_pop(&l->q);
+		if (a == ADMIT_EXPIRED) {
+			if (job->attempts == 0)
+				end_local(w, job, code, reason);
+			else {
+				log_attempt(job, "giving up", LOG_WARNING);
+				atomic_fetch_sub(&w->load, 1);
+				finish(s, job);
+			}
+			continue;
 		}
 		if (start_attempt(w, job, probe) < 0) {
 			log_attempt(job, "cannot send", LOG_ERR);
@@ -866,45 +826,50 @@ static int64_t start_ready(struct worker *w, int64_t now)
 	return next;
 }
 
-static bool is_withdrawn(struct sender *s, const struct job *job)
+/* Starts every job that may start; returns when the next one may. */
+static int64_t start_ready(struct worker *w, int64_t now)
 {
-	return atomic_load(&s->nwithdrawn) > 0 && job->partition >= 0 &&
-	       job->partition < SENDER_PARTITIONS_MAX &&
-	       atomic_load(&s->withdrawn[job->partition]);
+	int64_t next = now + SENDER_POLL_MAX_MS;
+	int i;
+
+	for (i = 0; i < w->nlanes; i++)
+		next = serve_lane(w, &w->lanes[i], now, next);
+	return next;
 }
 
-/* Gives back the waiting jobs of withdrawn partitions. */
-static void give_back_withdrawn(struct worker *w)
+static bool take_withdrawn(const struct job *job, void *opaque)
 {
-	struct job **jp = &w->waiting, *job;
+	return is_withdrawn(opaque, job);
+}
 
-	if (atomic_load(&w->s->nwithdrawn) == 0)
-		return;
-	while (*jp) {
-		job = *jp;
-		if (!is_withdrawn(w->s, job)) {
-			jp = &job->next;
-			continue;
+static bool take_all(const struct job *job, void *opaque)
+{
+	(void)job;
+	(void)opaque;
+	return true;
+}
+
+/* Gives back the queued jobs @take selects, in every lane. */
+static void give_back_where(struct worker *w,
+			    bool (*take)(const struct job *, void *))
+{
+	struct job *job, *next;
+	int i;
+
+	for (i = 0; i < w->nlanes; i++)
+		for (job = jobq_extract(&w->lanes[i].q, take, w->s); job;
+		     job = next) {
+			next = job->next;
+			give_back(w, job);
 		}
-		*jp = job->next;
-		give_back(w, job);
-	}
 }
 
 /* Test-only fault hook for the watchdog test: OPTOUT_TEST_HANG_WORKER=N
- * makes worker 0 hang for good N seconds after it started. */
-static void maybe_hang(struct worker *w, int64_t started_ms)
+ * makes worker 0 hang for good N seconds after it started.  Read once. */
+static void maybe_hang(struct worker *w, int64_t started_ms, long hang_after)
 {
-	static const char *hang;
-	long after;
-
-	if (w->id != 0)
-		return;
-	hang = getenv("OPTOUT_TEST_HANG_WORKER");
-	if (!hang)
-		return;
-	after = strtol(hang, NULL, 10);
-	if (util_mono_ms() - started_ms < after * 1000)
+	if (w->id != 0 || hang_after < 0 ||
+	    util_mono_ms() - started_ms < hang_after * 1000)
 		return;
 	log_warning("OPTOUT_TEST_HANG_WORKER: worker 0 hangs now (test)");
 	for (;;)
@@ -916,33 +881,35 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct sender *s = w->s;
 	int64_t started_ms = util_mono_ms();
+	const char *hang = getenv("OPTOUT_TEST_HANG_WORKER");
+	long hang_after = hang ? strtol(hang, NULL, 10) : -1;
 
 	for (;;) {
 		struct job *in, *job, *next;
 		CURLMsg *msg;
 		int running = 0, left, timeout;
 		int64_t now, next_ms;
+		unsigned gen;
 		bool stopping;
 
 		atomic_store(&w->heartbeat_ms, util_mono_ms());
-		maybe_hang(w, started_ms);
+		maybe_hang(w, started_ms, hang_after);
 		pthread_mutex_lock(&w->lock);
 		in = w->inbox_head;
 		w->inbox_head = w->inbox_tail = NULL;
 		pthread_mutex_unlock(&w->lock);
 		for (job = in; job; job = next) {
 			next = job->next;
-			job->next = w->waiting;
-			w->waiting = job;
+			requeue(w, job);
 		}
 		stopping = atomic_load(&s->stopping);
-		give_back_withdrawn(w);
+		gen = atomic_load(&s->withdraw_gen);
+		if (gen != w->withdraw_seen) {
+			w->withdraw_seen = gen;
+			give_back_where(w, take_withdrawn);
+		}
 		if (stopping) {
-			for (job = w->waiting; job; job = next) {
-				next = job->next;
-				give_back(w, job);
-			}
-			w->waiting = NULL;
+			give_back_where(w, take_all);
 			if (w->active == 0)
 				break;
 		}
@@ -988,10 +955,12 @@ static int worker_init(struct worker *w, struct sender *s, int id)
 static void worker_done(struct worker *w)
 {
 	struct job *job, *next;
+	int i;
 
-	for (job = w->waiting; job; job = next) {
-		next = job->next;
-		job_free(job);
+	for (i = 0; i < w->nlanes; i++) {
+		while ((job = jobq_pop(&w->lanes[i].q)))
+			job_free(job);
+		jobq_done(&w->lanes[i].q);
 	}
 	for (job = w->inbox_head; job; job = next) {
 		next = job->next;
@@ -1021,16 +990,16 @@ struct sender *sender_new(const struct config *cfg, struct credprov *cred,
 	s->cred = cred;
 	s->metrics = metrics;
 	s->wake_fd = wake_fd;
-	s->policy = (struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
-					  cfg->retry_max_attempts,
-					  cfg->retry_max_seconds};
+	breaker_init(&s->breaker,
+		     &(struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
+					    cfg->retry_max_attempts,
+					    cfg->retry_max_seconds},
+		     cfg->retry_budget);
 	s->endpoint = (struct endpoint_opts){cfg->aws_endpoint,
 					     cfg->aws_use_fips_endpoint,
 					     cfg->aws_use_dualstack_endpoint};
 	s->rate_limit = cfg->aws_rate_limit;
 	s->rate_adaptive = cfg->aws_rate_adaptive;
-	s->budget_capacity = cfg->retry_budget;
-	retry_budget_init(&s->budget, cfg->retry_budget);
 	pthread_mutex_init(&s->lock, NULL);
 	n = cfg->sender_workers ? (int)cfg->sender_workers
 				: (int)(cores > 0 ? cores : 1);
@@ -1069,7 +1038,10 @@ void sender_submit(struct sender *s, struct job *job)
 		if (atomic_load(&s->workers[i].load) < atomic_load(&w->load))
 			w = &s->workers[i];
 	job->next = NULL;
-	job->not_before_ms = 0;
+	/* Its place: when its record was read, then the order it came in. */
+	job->queue_key_ms = job->consumed_ms;
+	job->seq = s->next_seq++;
+	breaker_clock_submitted(&job->clock, util_mono_ms());
 	atomic_fetch_add(&s->inflight, 1);
 	atomic_fetch_add(&w->load, 1);
 	pthread_mutex_lock(&w->lock);
@@ -1107,9 +1079,7 @@ bool sender_paused(struct sender *s, char *reason, size_t len)
 	bool paused;
 
 	pthread_mutex_lock(&s->lock);
-	paused = s->paused;
-	if (paused && len)
-		snprintf(reason, len, "%s", s->pause_reason);
+	paused = breaker_paused(&s->breaker, reason, len);
 	pthread_mutex_unlock(&s->lock);
 	return paused;
 }
@@ -1122,6 +1092,7 @@ void sender_withdraw(struct sender *s, int partition)
 	    atomic_exchange(&s->withdrawn[partition], true))
 		return;
 	atomic_fetch_add(&s->nwithdrawn, 1);
+	atomic_fetch_add(&s->withdraw_gen, 1);
 	for (i = 0; i < s->nworkers; i++)
 		curl_multi_wakeup(s->workers[i].multi);
 }
@@ -1153,13 +1124,12 @@ void sender_reconfigure(struct sender *s, const struct config *cfg)
 	pthread_mutex_lock(&s->lock);
 	s->rate_limit = cfg->aws_rate_limit;
 	s->rate_adaptive = cfg->aws_rate_adaptive;
-	s->budget_capacity = cfg->retry_budget;
-	s->policy = (struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
-					  cfg->retry_max_attempts,
-					  cfg->retry_max_seconds};
-	s->budget.capacity = cfg->retry_budget;
-	if (s->budget.tokens > cfg->retry_budget && cfg->retry_budget)
-		s->budget.tokens = cfg->retry_budget;
+	breaker_reconfigure(&s->breaker,
+			    &(struct retry_policy){cfg->retry_base_ms,
+						   cfg->retry_cap_ms,
+						   cfg->retry_max_attempts,
+						   cfg->retry_max_seconds},
+			    cfg->retry_budget);
 	for (i = 0; i < s->nbuckets; i++) {
 		ratelimit_set_max(&s->buckets[i].rl, cfg->aws_rate_limit, now);
 		ratelimit_set_adaptive(&s->buckets[i].rl,
@@ -1168,17 +1138,14 @@ void sender_reconfigure(struct sender *s, const struct config *cfg)
 	pthread_mutex_unlock(&s->lock);
 }
 
-double sender_rate(struct sender *s, const char *region)
+int sender_held_regions(struct sender *s, char *buf, size_t len)
 {
-	double rate = -1;
-	size_t i;
+	int n;
 
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < s->nbuckets; i++)
-		if (strcmp(s->buckets[i].region, region) == 0)
-			rate = ratelimit_current(&s->buckets[i].rl);
+	n = breaker_held_regions(&s->breaker, buf, len);
 	pthread_mutex_unlock(&s->lock);
-	return rate;
+	return n;
 }
 
 void sender_foreach_region(struct sender *s,

@@ -91,9 +91,9 @@ bool sender_healthy(struct sender *s, int64_t max_age_ms);
  */
 void sender_reconfigure(struct sender *s, const struct config *cfg);
 
-/* Current pacing rate of @region in calls/s (0 = unlimited, -1 = no call
- * made to that region yet). */
-double sender_rate(struct sender *s, const char *region);
+/* Writes the regions held by a fault of their own (breaker.h), comma
+ * separated, to @buf; returns how many. */
+int sender_held_regions(struct sender *s, char *buf, size_t len);
 
 /* Calls @fn for every region the pool has paced, with its current rate
  * (calls/s, 0 = unlimited). */

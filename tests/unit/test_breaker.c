@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_breaker.c - the systemic-failure rules, driven by simulated time:
+ * what lifts what (a table), attribution of faults to a region or to the
+ * whole system, region holds that end their requests within
+ * retry.max_seconds, the denial rule with one list and with several,
+ * answers that are not from AWS, probes that rotate and are charged, the
+ * retry budget, and time paused that does not count.
+ */
+#include <string.h>
+
+#include "breaker.h"
+#include "tap.h"
+
+static const struct retry_policy policy = {100, 20000, 0, 900};
+
+static struct breaker_event ev(const char *region, enum breaker_answer a)
+{
+	struct breaker_event e = {
+		.region = region,
+		.list = "marketing",
+		.answer = a,
+		.cls = a == BREAKER_BUSY	? API_RETRY_THROTTLE
+		       : a == BREAKER_AUTH	? API_RETRY_AUTH
+		       : a == BREAKER_TRANSPORT ? API_RETRY_TRANSIENT
+						: API_RETRY_NONE,
+		.code = a == BREAKER_AUTH	 ? "UnrecognizedClientException"
+			: a == BREAKER_TRANSPORT ? "ConnectionError"
+			: a == BREAKER_DENIED	 ? "AccessDeniedException"
+						 : NULL,
+		.http_status = a == BREAKER_TRANSPORT ? 0 : 200,
+		.retry_after_ms = -1,
+		.rnd = 0,
+	};
+	return e;
+}
+
+/* Starts one attempt of @c at @now (admitted), and reports @e. */
+static enum breaker_verdict attempt(struct breaker *b, struct breaker_clock *c,
+				    const struct breaker_event *e, int64_t now,
+				    int64_t *nb)
+{
+	bool probe = false;
+	int64_t wait = 0;
+
+	if (breaker_admit(b, e->region, c, now, &probe, &wait) != BREAKER_GO)
+		return (enum breaker_verdict)-1;
+	breaker_started(b, e->region, c, probe, now);
+	return breaker_report(b, e, c, now, nb);
+}
+
+static void test_lift_table(void)
+{
+	/* pause cause x answer -> still paused? */
+	static const struct {
+		const char *name;
+		enum breaker_answer cause, probe;
+		bool lifted;
+	} rows[] = {
+		{"auth pause, OK lifts", BREAKER_AUTH, BREAKER_OK, true},
+		{"auth pause, denial lifts (credentials taken)", BREAKER_AUTH,
+		 BREAKER_DENIED, true},
+		{"auth pause, throttle does not lift", BREAKER_AUTH,
+		 BREAKER_BUSY, false},
+		{"auth pause, transport does not lift", BREAKER_AUTH,
+		 BREAKER_TRANSPORT, false},
+		{"auth pause, auth does not lift", BREAKER_AUTH, BREAKER_AUTH,
+		 false},
+		{"transport pause, OK lifts", BREAKER_TRANSPORT, BREAKER_OK,
+		 true},
+		{"transport pause, 5xx from AWS lifts", BREAKER_TRANSPORT,
+		 BREAKER_BUSY, true},
+		{"transport pause, denial lifts", BREAKER_TRANSPORT,
+		 BREAKER_DENIED, true},
+		{"transport pause, transport does not lift", BREAKER_TRANSPORT,
+		 BREAKER_TRANSPORT, false},
+		{"denied pause, OK lifts", BREAKER_DENIED, BREAKER_OK, true},
+		{"denied pause, denial does not lift", BREAKER_DENIED,
+		 BREAKER_DENIED, false},
+		{"denied pause, throttle does not lift", BREAKER_DENIED,
+		 BREAKER_BUSY, false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct breaker b;
+		struct breaker_clock c[8];
+		struct breaker_event e = ev("us-east-1", rows[i].cause);
+		int64_t now = 1000, nb;
+		int k, n = rows[i].cause == BREAKER_TRANSPORT
+				   ? BREAKER_TRANSPORT_STREAK
+			   : rows[i].cause == BREAKER_DENIED ? BREAKER_DENIED_STREAK
+							     : 1;
+
+		breaker_init(&b, &policy, 500);
+		for (k = 0; k < 8; k++)
+			breaker_clock_submitted(&c[k], now);
+		for (k = 0; k < n; k++)
+			attempt(&b, &c[k], &e, now += 10, &nb);
+		ok(breaker_paused(&b, NULL, 0), "%s: paused first",
+		   rows[i].name);
+		e = ev("us-east-1", rows[i].probe);
+		now += BREAKER_PROBE_MIN_MS;
+		is_int(attempt(&b, &c[7], &e, now, &nb) >= 0, 1,
+		       "%s: the probe is admitted", rows[i].name);
+		is_int(breaker_paused(&b, NULL, 0), !rows[i].lifted, "%s",
+		       rows[i].name);
+	}
+}
+
+static void test_single_region_pauses(void)
+{
+	struct breaker b;
+	struct breaker_clock c[6];
+	struct breaker_event e = ev("us-east-1", BREAKER_TRANSPORT);
+	char reason[BREAKER_REASON_MAX];
+	int64_t now = 5000, nb = -1;
+	int k;
+
+	breaker_init(&b, &policy, 500);
+	for (k = 0; k < 6; k++)
+		breaker_clock_submitted(&c[k], now);
+	for (k = 0; k < BREAKER_TRANSPORT_STREAK - 1; k++)
+		is_int(attempt(&b, &c[k], &e, now, &nb), BREAKER_RETRY,
+		       "transport failure %d is retried", k + 1);
+	ok(!breaker_paused(&b, NULL, 0), "not paused before the streak");
+	is_int(attempt(&b, &c[4], &e, now, &nb), BREAKER_HOLD,
+	       "the streak's last failure is held");
+	ok(breaker_paused(&b, reason, sizeof(reason)), "paused");
+	ok(strstr(reason, "endpoint unreachable") != NULL, "reason: %s",
+	   reason);
+	is_int(nb, 0, "a held job keeps its place");
+
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&c[0], now);
+	e = ev("us-east-1", BREAKER_AUTH);
+	is_int(attempt(&b, &c[0], &e, now, &nb), BREAKER_HOLD,
+	       "credentials rejected with no other region answering: held");
+	ok(breaker_paused(&b, reason, sizeof(reason)) &&
+		   strstr(reason, "credentials rejected") != NULL,
+	   "reason: %s", reason);
+}
+
+/* One region not enabled for the account while another works. */
+static void test_region_hold(void)
+{
+	struct breaker b;
+	struct breaker_clock good, bad, later, waiter, busy;
+	struct breaker_event ok_ev = ev("us-east-1", BREAKER_OK);
+	struct breaker_event auth = ev("me-central-1", BREAKER_AUTH);
+	const char *code, *reason;
+	int64_t now = 10000, nb = 0, wait = 0, t;
+	bool probe = false;
+	enum breaker_admit a = BREAKER_GO;
+	int probes = 0;
+
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&good, now);
+	breaker_clock_submitted(&bad, now);
+	is_int(attempt(&b, &good, &ok_ev, now, &nb), BREAKER_FINAL,
+	       "us-east-1 answers");
+	now += 100;
+	is_int(attempt(&b, &bad, &auth, now, &nb), BREAKER_RETRY,
+	       "me-central-1 rejects: retried, clock running");
+	ok(!breaker_paused(&b, NULL, 0), "the pipeline is not paused");
+	breaker_region_fault(&b, "me-central-1", &code, &reason);
+	is_str(code, "UnrecognizedClientException", "the region's fault");
+	ok(strstr(reason, "me-central-1") != NULL, "reason: %s", reason);
+	breaker_clock_submitted(&good, now);
+	is_int(breaker_admit(&b, "us-east-1", &good, now, &probe, &wait),
+	       BREAKER_GO, "us-east-1 flows");
+	ok(!probe, "not as a probe");
+
+	/* A request that arrives later in the held region uses up its time
+	 * waiting and ends within retry.max_seconds; the probe goes out one
+	 * at a time with growing backoff. */
+	breaker_clock_submitted(&later, now);
+	for (t = now; t < now + 1000 * 1000; t += 100) {
+		a = breaker_admit(&b, "me-central-1", &later, t, &probe, &wait);
+		if (a == BREAKER_EXPIRED)
+			break;
+		if (a != BREAKER_GO)
+			continue;
+		ok(probe, "admitted only as the probe");
+		breaker_started(&b, "me-central-1", &later, probe, t);
+		probes++;
+		if (breaker_report(&b, &auth, &later, t, &nb) != BREAKER_RETRY)
+			break;
+	}
+	/* 1, 2, 4, 8, 16, then every 30 s: about 35 probes in 900 s. */
+	ok(probes >= 20 && probes <= 40, "probes with backoff: %d", probes);
+	ok(t - now <= 900 * 1000, "the prober ends within retry.max_seconds "
+				  "(%lld ms)", (long long)(t - now));
+
+	/* A request that only waits (the probe slot busy) ends too. */
+	breaker_clock_submitted(&waiter, now);
+	breaker_clock_submitted(&busy, t);
+	for (; breaker_admit(&b, "me-central-1", &busy, t, &probe, &wait) !=
+	       BREAKER_GO;
+	     t += 100)
+		;
+	breaker_started(&b, "me-central-1", &busy, probe, t);
+	for (t = now; t < now + 2000 * 1000; t += 100) {
+		a = breaker_admit(&b, "me-central-1", &waiter, t, &probe,
+				  &wait);
+		if (a != BREAKER_WAIT)
+			break;
+	}
+	is_int(a, BREAKER_EXPIRED, "the waiting request ends");
+	ok(t - now >= 900 * 1000 - 100 && t - now <= 900 * 1000 + 100,
+	   "after retry.max_seconds (%lld ms)", (long long)(t - now));
+	t += BREAKER_PROBE_MAX_MS;
+
+	/* An answer from the region itself lifts the hold. */
+	ok_ev.region = "me-central-1";
+	ok(breaker_report(&b, &ok_ev, &busy, t, &nb) == BREAKER_FINAL,
+	   "the region's probe gets an answer");
+	breaker_region_fault(&b, "me-central-1", &code, &reason);
+	is_str(code, "", "the hold is lifted");
+}
+
+static void test_denied(void)
+{
+	struct breaker b;
+	struct breaker_clock c, other;
+	struct breaker_event d = ev("us-east-1", BREAKER_DENIED);
+	struct breaker_event okay = ev("us-east-1", BREAKER_OK);
+	char reason[BREAKER_REASON_MAX];
+	int64_t now = 1000, nb = 0;
+	int k;
+
+	/* One list in traffic, a broken policy: pause, never "denied". */
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&c, now);
+	for (k = 0; k < BREAKER_DENIED_STREAK - 1; k++) {
+		is_int(attempt(&b, &c, &d, now, &nb), BREAKER_RETRY,
+		       "denial %d of the only list: retried", k + 1);
+		is_int(nb, now + BREAKER_DENIED_RETRY_MS, "after 1 s");
+		now = nb;
+	}
+	is_int(attempt(&b, &c, &d, now, &nb), BREAKER_HOLD,
+	       "denial streak with nothing allowed: held");
+	ok(breaker_paused(&b, reason, sizeof(reason)) &&
+		   strstr(reason, "access denied for every request"),
+	   "reason: %s", reason);
+
+	/* One list denied while others are allowed: denied on its own. */
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&c, now);
+	breaker_clock_submitted(&other, now);
+	is_int(attempt(&b, &c, &d, now, &nb), BREAKER_RETRY,
+	       "first denial: not known to be its own yet");
+	is_int(attempt(&b, &other, &okay, now + 10, &nb), BREAKER_FINAL,
+	       "another list is allowed");
+	is_int(attempt(&b, &c, &d, now + BREAKER_DENIED_RETRY_MS, &nb),
+	       BREAKER_FINAL, "denied again after an allowed call: final");
+	ok(!breaker_paused(&b, NULL, 0), "no pause");
+}
+
+/* Answers that are not from AWS are transport faults. */
+static void test_foreign(void)
+{
+	struct breaker b;
+	struct breaker_clock c[8];
+	struct breaker_event f = ev("us-east-1", BREAKER_TRANSPORT);
+	char reason[BREAKER_REASON_MAX];
+	int64_t now = 1000, nb = 0;
+	int k;
+
+	f.foreign = true;
+	f.http_status = 403;
+	f.code = "NotAnAwsAnswer";
+	breaker_init(&b, &policy, 500);
+	for (k = 0; k < 8; k++)
+		breaker_clock_submitted(&c[k], now);
+	is_int(attempt(&b, &c[0], &f, now, &nb), BREAKER_RETRY,
+	       "a proxy's 403 is retried");
+	for (k = 1; k < BREAKER_TRANSPORT_STREAK; k++)
+		attempt(&b, &c[k], &f, now, &nb);
+	ok(breaker_paused(&b, reason, sizeof(reason)) &&
+		   strstr(reason, "without AWS request ids"),
+	   "persisting: paused, reason: %s", reason);
+	is_int(attempt(&b, &c[6], &f, now + BREAKER_PROBE_MIN_MS, &nb),
+	       BREAKER_HOLD, "a probe meeting the proxy again stays held");
+	ok(breaker_paused(&b, NULL, 0), "and does not lift the pause");
+}
+
+/* Probes rotate and their clocks run; the others' clocks stop. */
+static void test_probe_and_clocks(void)
+{
+	struct breaker b;
+	struct breaker_clock waiting, probe_job;
+	struct breaker_event auth = ev("us-east-1", BREAKER_AUTH);
+	struct breaker_event thr = ev("us-east-1", BREAKER_BUSY);
+	struct breaker_event okay = ev("us-east-1", BREAKER_OK);
+	int64_t now = 1000, nb = 0, e0, e1;
+	struct retry_policy p = {100, 20000, 3, 900};
+
+	breaker_init(&b, &p, 500);
+	breaker_clock_submitted(&waiting, now);
+	breaker_clock_submitted(&probe_job, now);
+	/* @waiting is throttled once (clock started), then an outage longer
+	 * than retry.max_seconds pauses everything. */
+	is_int(attempt(&b, &waiting, &thr, now, &nb), BREAKER_RETRY,
+	       "throttled: retried");
+	is_int(attempt(&b, &probe_job, &auth, now + 10, &nb), BREAKER_HOLD,
+	       "credentials rejected: paused");
+	e0 = breaker_elapsed_ms(&b, &waiting, now + 10);
+	now += 2000 * 1000; /* 2000 s paused */
+	e1 = breaker_elapsed_ms(&b, &waiting, now);
+	is_int(e1, e0, "time paused does not count");
+	/* The probe is charged its wait and goes to the back. */
+	e0 = breaker_elapsed_ms(&b, &probe_job, now);
+	is_int(attempt(&b, &probe_job, &auth, now, &nb), BREAKER_HOLD,
+	       "the probe meets the fault again");
+	ok(nb > now, "the probe goes to the back (not before +%lld ms)",
+	   (long long)(nb - now));
+	ok(breaker_elapsed_ms(&b, &probe_job, now) - e0 >= nb - now,
+	   "and its clock runs for that wait");
+	/* Recovery: the waiting job's throttle after the outage is retried,
+	 * not failed, and held attempts did not use up max_attempts. */
+	now = nb;
+	is_int(attempt(&b, &probe_job, &okay, now, &nb), BREAKER_FINAL,
+	       "the probe gets an answer");
+	ok(!breaker_paused(&b, NULL, 0), "resumed");
+	is_int(attempt(&b, &waiting, &thr, now + 1, &nb), BREAKER_RETRY,
+	       "after an outage longer than retry.max_seconds: retried");
+	is_int(attempt(&b, &waiting, &thr, now + 2, &nb), BREAKER_FINAL,
+	       "the third counted attempt is the last (max_attempts 3)");
+}
+
+static void test_budget(void)
+{
+	struct breaker b;
+	struct breaker_clock c[4];
+	struct breaker_event busy = ev("us-east-1", BREAKER_BUSY);
+	struct breaker_event okay = ev("us-east-1", BREAKER_OK);
+	char reason[BREAKER_REASON_MAX];
+	int64_t now = 1000, nb = 0;
+	int k;
+
+	breaker_init(&b, &policy, 2 * RETRY_COST);
+	for (k = 0; k < 4; k++)
+		breaker_clock_submitted(&c[k], now);
+	is_int(attempt(&b, &c[0], &busy, now, &nb), BREAKER_RETRY, "retry 1");
+	is_int(attempt(&b, &c[1], &busy, now, &nb), BREAKER_RETRY, "retry 2");
+	is_int(attempt(&b, &c[2], &busy, now, &nb), BREAKER_HOLD,
+	       "no budget left: held");
+	ok(breaker_paused(&b, reason, sizeof(reason)) &&
+		   strstr(reason, "retry budget exhausted"),
+	   "reason: %s", reason);
+	is_int(attempt(&b, &c[3], &okay, now + BREAKER_PROBE_MIN_MS, &nb),
+	       BREAKER_FINAL, "an answer");
+	ok(!breaker_paused(&b, NULL, 0), "resumed");
+	is_int(attempt(&b, &c[0], &busy, now + 2000, &nb), BREAKER_RETRY,
+	       "the budget is full again");
+}
+
+int main(void)
+{
+	test_lift_table();
+	test_single_region_pauses();
+	test_region_hold();
+	test_denied();
+	test_foreign();
+	test_probe_and_clocks();
+	test_budget();
+	return tap_done();
+}
