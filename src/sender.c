@@ -3,21 +3,22 @@
  * sender.c - the signer/sender worker pool.
  *
  * Each worker thread owns a libcurl multi handle (its connection cache
- * keeps HTTPS connections alive between calls), an inbox filled by
- * sender_submit(), and a private list of jobs waiting to start an attempt
- * (new, backing off, paced or held by a pause).  A job is on the wire as one
- * `struct xfer`; its answer decides: final (outcome), retry later, or hold.
+ * keeps HTTPS connections alive between calls) and starts jobs from the
+ * pool's queues (new, backing off, paced or held by a pause) as far as it
+ * has room.  A job is on the wire as one `struct xfer`; its answer decides:
+ * final (outcome), retry later, or hold.
  *
  * Shared state, all under the pool's one mutex: the done list, the per-region
  * token buckets and the systemic-failure rules (breaker.c: pauses, region
  * holds, probes, the retry budget and every request's retry clock).  The
  * lock is never held across curl or signing work.
  *
- * Order: each worker keeps one oldest-first queue (jobq.c) per region, so
- * that a region that is paced or held never blocks another; within a
- * region a retried job takes its place by its not-before time.  A pass
- * looks at the head of each queue only and takes the lock once per job it
- * starts (or once per queue that has to wait).
+ * Order: the pool keeps one oldest-first queue (jobq.c) per region, shared
+ * by the workers under the lock, so that the oldest waiting request of a
+ * region is always the next to start whichever worker is free, and a region
+ * that is paced or held never blocks another; a retried job takes its place
+ * by its not-before time.  A pass looks at the queues' heads only: no
+ * walk of the waiting jobs, one heap operation per job started.
  */
 #include "autoconf.h" /* PACKAGE_VERSION */
 #include "sender.h"
@@ -84,7 +85,7 @@ struct xfer {
 	char retry_after[32];
 };
 
-/* A worker's queue of one region's jobs. */
+/* The queue of one region's jobs waiting to start (under the lock). */
 struct lane {
 	char region[API_REGION_MAX];
 	struct jobq q;
@@ -95,14 +96,7 @@ struct worker {
 	pthread_t thread;
 	int id;
 	CURLM *multi;
-	pthread_mutex_t lock; /* inbox only */
-	struct job *inbox_head, *inbox_tail;
-	atomic_int load; /* jobs held by this worker */
-	/* Worker-private. */
-	struct lane lanes[SENDER_REGIONS_MAX]; /* jobs waiting to start */
-	int nlanes;
-	unsigned withdraw_seen; /* s->withdraw_gen last acted on */
-	int active;          /* transfers on the wire */
+	atomic_int active;   /* transfers on the wire (written by it only) */
 	int max_active;      /* this worker's share of http.max_connections */
 	struct sigv4_key_cache keys;
 	bool started;
@@ -125,6 +119,8 @@ struct sender {
 	struct region_bucket buckets[SENDER_REGIONS_MAX];
 	size_t nbuckets;
 	struct breaker breaker;
+	struct lane lanes[SENDER_REGIONS_MAX]; /* jobs waiting to start */
+	int nlanes;
 	bool logged_paused;      /* what the log last said */
 	char logged_held[256];
 	uint64_t next_seq;       /* main thread */
@@ -133,7 +129,6 @@ struct sender {
 	atomic_bool stopping;
 	atomic_bool withdrawn[SENDER_PARTITIONS_MAX];
 	atomic_int nwithdrawn;
-	atomic_uint withdraw_gen; /* bumped by every withdrawal */
 	atomic_size_t inflight;
 	struct worker *workers;
 	int nworkers;
@@ -199,16 +194,21 @@ static void log_news_locked(struct sender *s)
 	wake_main(s);
 }
 
-static void finish(struct sender *s, struct job *job)
+static void finish_locked(struct sender *s, struct job *job)
 {
 	job->completed_at_ms = util_wall_ms();
 	job->next = NULL;
-	pthread_mutex_lock(&s->lock);
 	if (s->done_tail)
 		s->done_tail->next = job;
 	else
 		s->done_head = job;
 	s->done_tail = job;
+}
+
+static void finish(struct sender *s, struct job *job)
+{
+	pthread_mutex_lock(&s->lock);
+	finish_locked(s, job);
 	pthread_mutex_unlock(&s->lock);
 	wake_main(s);
 }
@@ -623,7 +623,7 @@ out:
 	return v;
 }
 
-static void requeue(struct worker *w, struct job *job);
+static void requeue(struct sender *s, struct job *job);
 
 static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 {
@@ -655,7 +655,7 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 		}
 	}
 	job->xfer = NULL;
-	w->active--;
+	atomic_fetch_sub(&w->active, 1);
 	metrics_api_call(s->metrics, job->res.http_status, job->res.error_code,
 			 (double)(now - x->started_ms) / 1000.0);
 	if (job->res.retry == API_RETRY_THROTTLE)
@@ -673,7 +673,6 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 								: "answer",
 			    job->res.retry != API_RETRY_NONE ? LOG_WARNING
 							     : LOG_DEBUG);
-		atomic_fetch_sub(&w->load, 1);
 		finish(s, job);
 		break;
 	case BREAKER_RETRY:
@@ -682,91 +681,12 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 			    LOG_INFO);
 		if (not_before)
 			job->queue_key_ms = not_before;
-		requeue(w, job);
+		requeue(s, job);
 		break;
 	}
 }
 
 /* ------------------------------------------------------------------ worker */
-
-static void give_back(struct worker *w, struct job *job)
-{
-	job->given_back = true;
-	atomic_fetch_sub(&w->load, 1);
-	finish(w->s, job);
-}
-
-/* Ends @job with a local failure it cannot wait out. */
-static void end_local(struct worker *w, struct job *job, const char *code,
-		      const char *message)
-{
-	api_result_done(&job->res);
-	memset(&job->res, 0, sizeof(job->res));
-	api_result_transport(&job->res, code, message);
-	log_attempt(job, "giving up", LOG_WARNING);
-	atomic_fetch_sub(&w->load, 1);
-	finish(w->s, job);
-}
-
-static struct lane *lane_of(struct worker *w, const char *region)
-{
-	struct lane *l;
-	int i;
-
-	for (i = 0; i < w->nlanes; i++)
-		if (strcmp(w->lanes[i].region, region) == 0)
-			return &w->lanes[i];
-	if (w->nlanes == SENDER_REGIONS_MAX)
-		return &w->lanes[SENDER_REGIONS_MAX - 1]; /* shared */
-	l = &w->lanes[w->nlanes++];
-	snprintf(l->region, sizeof(l->region), "%s", region);
-	jobq_init(&l->q);
-	return l;
-}
-
-/* Puts @job (new or back from an attempt) in its region's queue. */
-static void requeue(struct worker *w, struct job *job)
-{
-	if (jobq_push(&lane_of(w, job->region)->q, job) < 0)
-		end_local(w, job, "OutOfMemory", "out of memory queueing the call");
-}
-
-enum admit { ADMIT_GO, ADMIT_WAIT, ADMIT_EXPIRED };
-
-/* May @job start an attempt now?  Takes a pacing token and, when it is a
- * probe, the probe slot.  ADMIT_WAIT sets *ret_wait_ms; ADMIT_EXPIRED
- * copies the held region's fault to @code/@reason. */
-static enum admit admit(struct sender *s, struct job *job, int64_t now,
-			bool *ret_probe, int64_t *ret_wait_ms, char *code,
-			char *reason, size_t len)
-{
-	enum breaker_admit a;
-	const char *c, *r;
-	bool probe = false;
-	int64_t wait = 0;
-
-	pthread_mutex_lock(&s->lock);
-	a = breaker_admit(&s->breaker, job->region, &job->clock, now, &probe,
-			  &wait);
-	if (a == BREAKER_EXPIRED) {
-		breaker_region_fault(&s->breaker, job->region, &c, &r);
-		snprintf(code, len, "%s", c);
-		snprintf(reason, len, "%s", r);
-	} else if (a == BREAKER_GO) {
-		wait = ratelimit_take(bucket_locked(s, job->region), now);
-		if (wait > 0)
-			a = BREAKER_WAIT;
-		else
-			breaker_started(&s->breaker, job->region, &job->clock,
-					probe, now);
-	}
-	pthread_mutex_unlock(&s->lock);
-	*ret_probe = probe;
-	*ret_wait_ms = wait;
-	return a == BREAKER_GO	   ? ADMIT_GO
-	       : a == BREAKER_WAIT ? ADMIT_WAIT
-				   : ADMIT_EXPIRED;
-}
 
 static bool is_withdrawn(struct sender *s, const struct job *job)
 {
@@ -775,93 +695,160 @@ static bool is_withdrawn(struct sender *s, const struct job *job)
 	       atomic_load(&s->withdrawn[job->partition]);
 }
 
-/* Starts the jobs at the head of @l that may start; returns the time
- * (monotonic ms) at which its head may, at the latest @next. */
-static int64_t serve_lane(struct worker *w, struct lane *l, int64_t now,
-			  int64_t next)
+static void give_back_locked(struct sender *s, struct job *job)
 {
-	struct sender *s = w->s;
-	struct job *job;
+	job->given_back = true;
+	finish_locked(s, job);
+}
 
-	while (w->active < w->max_active && (job = jobq_peek(&l->q))) {
-		char code[64], reason[BREAKER_REASON_MAX];
+/* Fills @job's result with a local failure it cannot wait out. */
+static void fail_local(struct job *job, const char *code, const char *message)
+{
+	api_result_done(&job->res);
+	memset(&job->res, 0, sizeof(job->res));
+	api_result_transport(&job->res, code, message);
+	log_attempt(job, "giving up", LOG_WARNING);
+}
+
+static struct lane *lane_of_locked(struct sender *s, const char *region)
+{
+	struct lane *l;
+	int i;
+
+	for (i = 0; i < s->nlanes; i++)
+		if (strcmp(s->lanes[i].region, region) == 0)
+			return &s->lanes[i];
+	if (s->nlanes == SENDER_REGIONS_MAX)
+		return &s->lanes[SENDER_REGIONS_MAX - 1]; /* shared */
+	l = &s->lanes[s->nlanes++];
+	snprintf(l->region, sizeof(l->region), "%s", region);
+	jobq_init(&l->q);
+	return l;
+}
+
+/* Puts @job (new, or back from an attempt) in its region's queue; gives
+ * it back instead when its partition was withdrawn or the pool stops. */
+static void queue_locked(struct sender *s, struct job *job)
+{
+	if (atomic_load(&s->stopping) || is_withdrawn(s, job)) {
+		give_back_locked(s, job);
+		return;
+	}
+	if (jobq_push(&lane_of_locked(s, job->region)->q, job) < 0) {
+		fail_local(job, "OutOfMemory", "out of memory queueing the call");
+		finish_locked(s, job);
+	}
+}
+
+static void requeue(struct sender *s, struct job *job)
+{
+	pthread_mutex_lock(&s->lock);
+	queue_locked(s, job);
+	pthread_mutex_unlock(&s->lock);
+	wake_main(s); /* harmless when nothing was finished */
+}
+
+/* Ends @job, when it expired in a held region, with that region's fault. */
+static void expire_locked(struct sender *s, struct job *job)
+{
+	const char *code, *reason;
+
+	breaker_region_fault(&s->breaker, job->region, &code, &reason);
+	if (job->attempts == 0)
+		fail_local(job, code, reason);
+	else
+		log_attempt(job, "giving up", LOG_WARNING);
+	finish_locked(s, job);
+}
+
+struct start {
+	struct job *job;
+	bool probe;
+};
+
+/* Takes from the head of @l the jobs that may start now (at most @room),
+ * into @out; returns how many; lowers *next to when the head may. */
+static int take_ready_locked(struct sender *s, struct lane *l, int64_t now,
+			     struct start *out, int room, int64_t *next,
+			     bool *finished)
+{
+	struct job *job;
+	int n = 0;
+
+	while (n < room && (job = jobq_peek(&l->q))) {
+		enum breaker_admit a;
 		int64_t wait = 0;
 		bool probe = false;
-		enum admit a;
 
 		if (job->queue_key_ms > now) {
-			if (job->queue_key_ms < next)
-				next = job->queue_key_ms;
+			if (job->queue_key_ms < *next)
+				*next = job->queue_key_ms;
 			break;
 		}
 		if (is_withdrawn(s, job)) {
-			give_back(w, jobq_pop(&l->q));
+			give_back_locked(s, jobq_pop(&l->q));
+			*finished = true;
 			continue;
 		}
-		a = admit(s, job, now, &probe, &wait, code, reason,
-			  sizeof(code) < sizeof(reason) ? sizeof(code)
-							: sizeof(reason));
-		if (a == ADMIT_WAIT) {
-			if (now + wait < next)
-				next = now + wait;
+		a = breaker_admit(&s->breaker, l->region, &job->clock, now,
+				  &probe, &wait);
+		if (a == BREAKER_GO) {
+			wait = ratelimit_take(bucket_locked(s, l->region), now);
+			if (wait > 0)
+				a = BREAKER_WAIT;
+		}
+		if (a == BREAKER_WAIT) {
+			if (now + wait < *next)
+				*next = now + wait;
 			break;
 		}
 		jobq_pop(&l->q);
-		if (a == ADMIT_EXPIRED) {
-			if (job->attempts == 0)
-				end_local(w, job, code, reason);
-			else {
-				log_attempt(job, "giving up", LOG_WARNING);
-				atomic_fetch_sub(&w->load, 1);
-				finish(s, job);
-			}
+		if (a == BREAKER_EXPIRED) {
+			expire_locked(s, job);
+			*finished = true;
 			continue;
 		}
-		if (start_attempt(w, job, probe) < 0) {
-			log_attempt(job, "cannot send", LOG_ERR);
-			atomic_fetch_sub(&w->load, 1);
-			finish(s, job);
-		}
+		breaker_started(&s->breaker, l->region, &job->clock, probe,
+				now);
+		out[n].job = job;
+		out[n].probe = probe;
+		n++;
 	}
-	return next;
+	return n;
 }
 
-/* Starts every job that may start; returns when the next one may. */
+/* Starts every job that may start, oldest first in each region, as far as
+ * this worker has room; returns when the next one may (monotonic ms). */
 static int64_t start_ready(struct worker *w, int64_t now)
 {
+	struct sender *s = w->s;
 	int64_t next = now + SENDER_POLL_MAX_MS;
-	int i;
+	struct start todo[64];
+	bool finished = false;
+	int room, n = 0, i;
 
-	for (i = 0; i < w->nlanes; i++)
-		next = serve_lane(w, &w->lanes[i], now, next);
-	return next;
-}
-
-static bool take_withdrawn(const struct job *job, void *opaque)
-{
-	return is_withdrawn(opaque, job);
-}
-
-static bool take_all(const struct job *job, void *opaque)
-{
-	(void)job;
-	(void)opaque;
-	return true;
-}
-
-/* Gives back the queued jobs @take selects, in every lane. */
-static void give_back_where(struct worker *w,
-			    bool (*take)(const struct job *, void *))
-{
-	struct job *job, *next;
-	int i;
-
-	for (i = 0; i < w->nlanes; i++)
-		for (job = jobq_extract(&w->lanes[i].q, take, w->s); job;
-		     job = next) {
-			next = job->next;
-			give_back(w, job);
+	room = w->max_active - atomic_load(&w->active);
+	if (room > (int)(sizeof(todo) / sizeof(todo[0])))
+		room = (int)(sizeof(todo) / sizeof(todo[0]));
+	if (room <= 0)
+		return next;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nlanes && n < room; i++)
+		n += take_ready_locked(s, &s->lanes[i], now, todo + n,
+				       room - n, &next, &finished);
+	pthread_mutex_unlock(&s->lock);
+	if (finished)
+		wake_main(s);
+	for (i = 0; i < n; i++) {
+		if (start_attempt(w, todo[i].job, todo[i].probe) < 0) {
+			log_attempt(todo[i].job, "cannot send", LOG_ERR);
+			finish(s, todo[i].job);
 		}
+	}
+	/* More may be ready than there was room for: come back at once. */
+	if (n == room)
+		next = now;
+	return next;
 }
 
 /* Test-only fault hook for the watchdog test: OPTOUT_TEST_HANG_WORKER=N
@@ -885,34 +872,16 @@ static void *worker_main(void *arg)
 	long hang_after = hang ? strtol(hang, NULL, 10) : -1;
 
 	for (;;) {
-		struct job *in, *job, *next;
 		CURLMsg *msg;
 		int running = 0, left, timeout;
 		int64_t now, next_ms;
-		unsigned gen;
 		bool stopping;
 
 		atomic_store(&w->heartbeat_ms, util_mono_ms());
 		maybe_hang(w, started_ms, hang_after);
-		pthread_mutex_lock(&w->lock);
-		in = w->inbox_head;
-		w->inbox_head = w->inbox_tail = NULL;
-		pthread_mutex_unlock(&w->lock);
-		for (job = in; job; job = next) {
-			next = job->next;
-			requeue(w, job);
-		}
 		stopping = atomic_load(&s->stopping);
-		gen = atomic_load(&s->withdraw_gen);
-		if (gen != w->withdraw_seen) {
-			w->withdraw_seen = gen;
-			give_back_where(w, take_withdrawn);
-		}
-		if (stopping) {
-			give_back_where(w, take_all);
-			if (w->active == 0)
-				break;
-		}
+		if (stopping && atomic_load(&w->active) == 0)
+			break;
 		now = util_mono_ms();
 		next_ms = stopping ? now + 100 : start_ready(w, now);
 
@@ -943,7 +912,6 @@ static int worker_init(struct worker *w, struct sender *s, int id)
 	w->max_active = ((int)s->cfg->http_max_connections + s->nworkers - 1) /
 			s->nworkers;
 	atomic_store(&w->heartbeat_ms, util_mono_ms());
-	pthread_mutex_init(&w->lock, NULL);
 	w->multi = curl_multi_init();
 	if (!w->multi)
 		return -ENOMEM;
@@ -954,22 +922,34 @@ static int worker_init(struct worker *w, struct sender *s, int id)
 
 static void worker_done(struct worker *w)
 {
-	struct job *job, *next;
-	int i;
-
-	for (i = 0; i < w->nlanes; i++) {
-		while ((job = jobq_pop(&w->lanes[i].q)))
-			job_free(job);
-		jobq_done(&w->lanes[i].q);
-	}
-	for (job = w->inbox_head; job; job = next) {
-		next = job->next;
-		job_free(job);
-	}
 	if (w->multi)
 		curl_multi_cleanup(w->multi);
 	sigv4_key_cache_done(&w->keys);
-	pthread_mutex_destroy(&w->lock);
+}
+
+static bool take_given_back(const struct job *job, void *opaque)
+{
+	struct sender *s = opaque;
+
+	return atomic_load(&s->stopping) || is_withdrawn(s, job);
+}
+
+/* Gives back every queued job of a withdrawn partition (all of them when
+ * stopping); calls on the wire finish. */
+static void give_back_queued(struct sender *s)
+{
+	struct job *job, *next;
+	int i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nlanes; i++)
+		for (job = jobq_extract(&s->lanes[i].q, take_given_back, s);
+		     job; job = next) {
+			next = job->next;
+			give_back_locked(s, job);
+		}
+	pthread_mutex_unlock(&s->lock);
+	wake_main(s);
 }
 
 /* ------------------------------------------------------------- public API */
@@ -1033,24 +1013,19 @@ void sender_submit(struct sender *s, struct job *job)
 	struct worker *w = &s->workers[0];
 	int i;
 
-	/* The least loaded worker gets it. */
-	for (i = 1; i < s->nworkers; i++)
-		if (atomic_load(&s->workers[i].load) < atomic_load(&w->load))
-			w = &s->workers[i];
 	job->next = NULL;
 	/* Its place: when its record was read, then the order it came in. */
 	job->queue_key_ms = job->consumed_ms;
 	job->seq = s->next_seq++;
 	breaker_clock_submitted(&job->clock, util_mono_ms());
 	atomic_fetch_add(&s->inflight, 1);
-	atomic_fetch_add(&w->load, 1);
-	pthread_mutex_lock(&w->lock);
-	if (w->inbox_tail)
-		w->inbox_tail->next = job;
-	else
-		w->inbox_head = job;
-	w->inbox_tail = job;
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&s->lock);
+	queue_locked(s, job);
+	pthread_mutex_unlock(&s->lock);
+	/* The least busy worker looks first; any free one may start it. */
+	for (i = 1; i < s->nworkers; i++)
+		if (atomic_load(&s->workers[i].active) < atomic_load(&w->active))
+			w = &s->workers[i];
 	curl_multi_wakeup(w->multi);
 }
 
@@ -1086,15 +1061,11 @@ bool sender_paused(struct sender *s, char *reason, size_t len)
 
 void sender_withdraw(struct sender *s, int partition)
 {
-	int i;
-
 	if (partition < 0 || partition >= SENDER_PARTITIONS_MAX ||
 	    atomic_exchange(&s->withdrawn[partition], true))
 		return;
 	atomic_fetch_add(&s->nwithdrawn, 1);
-	atomic_fetch_add(&s->withdraw_gen, 1);
-	for (i = 0; i < s->nworkers; i++)
-		curl_multi_wakeup(s->workers[i].multi);
+	give_back_queued(s);
 }
 
 void sender_readmit(struct sender *s, int partition)
@@ -1178,6 +1149,7 @@ void sender_stop(struct sender *s)
 	int i;
 
 	atomic_store(&s->stopping, true);
+	give_back_queued(s);
 	for (i = 0; i < s->nworkers; i++)
 		if (s->workers[i].multi)
 			curl_multi_wakeup(s->workers[i].multi);
@@ -1196,6 +1168,11 @@ void sender_free(struct sender *s)
 			pthread_join(s->workers[i].thread, NULL);
 	for (i = 0; i < s->nworkers; i++)
 		worker_done(&s->workers[i]);
+	for (i = 0; i < s->nlanes; i++) {
+		while ((j = jobq_pop(&s->lanes[i].q)))
+			job_free(j);
+		jobq_done(&s->lanes[i].q);
+	}
 	for (j = s->done_head; j; j = n) {
 		n = j->next;
 		job_free(j);

@@ -14,11 +14,12 @@ committed offsets:
               without throttling; aws.rate_limit=20 (adaptive) still ends
               with everything deleted and little throttling
   outage-*    every call fails for ~12 s (> retry.max_seconds): 5xx,
-              connection resets, or credentials rejected; the daemon pauses
-              instead of failing anything, then finishes the stream
+              connection resets, credentials rejected, or a proxy's 403
+              page without an AWS request id; the daemon pauses instead of
+              failing anything, then finishes the stream
   denied-*    one denied list ends "denied" while others are deleted; a
               credential-level deny pauses the pipeline without "denied"
-              outcomes for allowed lists
+              outcomes, with two lists in traffic and with only one
   skew-*      the endpoint's clock 15 minutes off: the daemon corrects its
               clock from the Date header; at most one extra attempt
 
@@ -381,6 +382,13 @@ def scenario_outage(variant):
 
         def end(ep):
             ep.set_faults([])
+    elif variant == 'proxy':
+        # A proxy or WAF in the way: its own 403 page, no AWS request id.
+        def begin(ep):
+            ep.set_faults([{'fault': 'http:403', 'times': -1}])
+
+        def end(ep):
+            ep.set_faults([])
     elif variant == 'reset':
         def begin(ep):
             ep.set_faults([{'fault': 'reset', 'times': -1}])
@@ -403,10 +411,16 @@ def scenario_outage(variant):
     tap.is_(out, {DELETED: len(items)}, '%s: all %d requests deleted'
             % (name, len(items)))
     check_paused(run)
+    if variant == 'proxy':
+        tap.ok(re.search(r'paused.*without AWS request ids.*proxy',
+                         run.daemon.log()),
+               '%s: the pause names the proxy' % name)
     calls = run.endpoint.calls()
     if variant == 'credentials':
         calls = [c for c in calls
                  if c['code'] != 'UnrecognizedClientException']
+    if variant == 'proxy':
+        calls = [c for c in calls if c['code'] != 'http']
     tap.ok(calls and all(c['signature_ok'] for c in calls),
            '%s: every call validly signed' % name)
     run.finish(all_ok_since(mark))
@@ -448,15 +462,16 @@ def scenario_denied_list():
     run.finish(all_ok_since(mark))
 
 
-def scenario_denied_all():
-    name = 'denied-all'
+def scenario_denied_all(lists=2):
+    name = 'denied-all' if lists == 2 else 'denied-one'
     count = int(STREAM_RATE * STREAM_S)
-    a = numbers('+1702555', count // 2 + 1)
-    b = numbers('+1702666', count // 2 + 1)
+    a = numbers('+1702555', count // lists + 1)
+    b = numbers('+1702666', count // lists + 1)
     state = {'lists': [{'region': 'us-east-1', 'name': 'open-a',
                         'numbers': a},
                        {'region': 'us-east-1', 'name': 'open-b',
                         'numbers': b}]}
+    in_traffic = [('open-a', a), ('open-b', b)][:lists]
 
     def begin(ep):
         ep.set_credentials([{'akid': lib.TEST_AKID,
@@ -466,8 +481,8 @@ def scenario_denied_all():
         ep.set_credentials(['%s:%s' % (lib.TEST_AKID, lib.TEST_SECRET)])
 
     mark = tap.failed
-    run, by_id, items = stream_with_window(
-        name, state, [('open-a', a), ('open-b', b)], begin, end)
+    run, by_id, items = stream_with_window(name, state, in_traffic, begin,
+                                           end)
     out = run.outcomes(by_id)
     tap.is_(out.get('denied', 0), 0, '%s: no denied outcome for requests '
             'of allowed lists while everything was denied' % name)
@@ -516,8 +531,10 @@ SCENARIOS = [
     ('outage-server', lambda: scenario_outage('server')),
     ('outage-reset', lambda: scenario_outage('reset')),
     ('outage-credentials', lambda: scenario_outage('credentials')),
+    ('outage-proxy', lambda: scenario_outage('proxy')),
     ('denied-list', scenario_denied_list),
     ('denied-all', scenario_denied_all),
+    ('denied-one', lambda: scenario_denied_all(1)),
     ('skew-ahead', lambda: scenario_skew('ahead', 900)),
     ('skew-behind', lambda: scenario_skew('behind', -900)),
 ]
