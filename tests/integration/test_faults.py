@@ -20,6 +20,9 @@ committed offsets:
   denied-*    one denied list ends "denied" while others are deleted; a
               credential-level deny pauses the pipeline without "denied"
               outcomes, with two lists in traffic and with only one
+  paused-clock requests backing off when an outage begins do not use up
+              their retry time while paused: after an outage longer than
+              retry.max_seconds and one more throttle each they are deleted
   skew-*      the endpoint's clock 15 minutes off: the daemon corrects its
               clock from the Date header; at most one extra attempt
 
@@ -492,6 +495,57 @@ def scenario_denied_all(lists=2):
     run.finish(all_ok_since(mark))
 
 
+# ------------------------------------------------------------ paused-clock
+
+def scenario_paused_clock():
+    """Requests backing off when an outage begins keep their retry time:
+    an outage longer than retry.max_seconds, then one more throttle each,
+    and they still end deleted."""
+    name = 'paused-clock'
+    victims = numbers('+1505111', 10)
+    fillers = numbers('+1505222', 40)
+    state = {'lists': [{'region': 'us-east-1', 'name': 'clock',
+                        'numbers': victims + fillers}]}
+    run = Run(name, state)
+    mark = tap.failed
+    run.endpoint.set_faults([{'number': v, 'fault': 'ThrottlingException',
+                              'times': 1, 'retry_after_ms': 3000}
+                             for v in victims])
+    run.start({'retry.max_seconds': '10', 'aws.rate_limit': '20',
+               'aws.rate_adaptive': 'false'})
+    tap.ok(run.daemon.wait_notify(r'^READY=1$', 30), '%s: ready' % name)
+    run.produce([('%s-v%02d' % (name, i), 'clock', n)
+                 for i, n in enumerate(victims)])
+
+    def throttled():
+        return sum(1 for c in run.endpoint.calls()
+                   if c.get('code') == 'ThrottlingException') >= len(victims)
+
+    tap.ok(lib.wait_until(throttled, 20, 0.1),
+           '%s: every victim throttled once (3 s retry-after)' % name)
+    # The outage: credentials rejected for longer than retry.max_seconds;
+    # more requests arrive meanwhile (they are held too).
+    run.endpoint.set_credentials([])
+    run.produce([('%s-f%02d' % (name, i), 'clock', n)
+                 for i, n in enumerate(fillers)])
+    time.sleep(14)
+    run.endpoint.set_faults([{'number': v, 'fault': 'ThrottlingException',
+                              'times': 1} for v in victims])
+    run.endpoint.set_credentials(['%s:%s' % (lib.TEST_AKID,
+                                             lib.TEST_SECRET)])
+    committed, ends, by_id, took = run.settle(60)
+    run.check_basics(committed, ends, by_id)
+    victim_ids = [i for i in run.ids if '-v' in i]
+    tap.is_(run.outcomes(by_id, victim_ids), {DELETED: len(victims)},
+            '%s: requests backing off when the outage began are deleted '
+            'after it, although it outlasted retry.max_seconds and they '
+            'were throttled again' % name)
+    tap.is_(run.outcomes(by_id), {DELETED: len(run.ids)},
+            '%s: all %d requests deleted' % (name, len(run.ids)))
+    check_paused(run)
+    run.finish(all_ok_since(mark))
+
+
 # ------------------------------------------------------------------- skew
 
 def scenario_skew(label, offset):
@@ -535,6 +589,7 @@ SCENARIOS = [
     ('denied-list', scenario_denied_list),
     ('denied-all', scenario_denied_all),
     ('denied-one', lambda: scenario_denied_all(1)),
+    ('paused-clock', scenario_paused_clock),
     ('skew-ahead', lambda: scenario_skew('ahead', 900)),
     ('skew-behind', lambda: scenario_skew('behind', -900)),
 ]
