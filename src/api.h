@@ -12,6 +12,7 @@
 #ifndef OPTOUT_API_H
 #define OPTOUT_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "outcome.h"
@@ -22,6 +23,10 @@
 
 /* Region names are short ("ap-southeast-2", "us-gov-west-1"). */
 #define API_REGION_MAX 32
+
+/* The error code of an answer that cannot be from the AWS service (see
+ * struct api_result's foreign). */
+#define API_ERR_FOREIGN "NotAnAwsAnswer"
 
 enum api_retry {
 	API_RETRY_NONE = 0, /* final answer: the outcome stands */
@@ -61,6 +66,12 @@ struct api_http {
 struct api_result {
 	enum outcome_kind outcome;
 	enum api_retry retry;
+	/* The answer cannot be from the AWS service: no x-amzn-RequestId and
+	 * no AWS error type (an HTML page from a proxy, a WAF or a captive
+	 * portal).  Always outcome failed, retry transient, code
+	 * API_ERR_FOREIGN: the way to the service is at fault, as with a
+	 * connection error, and the answer says nothing about the request. */
+	bool foreign;
 	long http_status;
 	char *error_code; /* stripped code, NULL on success */
 	char *error_message;
@@ -72,11 +83,16 @@ struct api_result {
 };
 
 /*
- * Classifies an HTTP answer.  200 with a JSON object -> deleted.  Known
- * error codes -> their row of the table; a 429 without code -> throttle;
- * 5xx or a non-JSON (e.g. HTML 503) body -> transient; other 4xx without a
- * known code -> failed, not retried.  Returns 0 or -ENOMEM; @res must be
- * released with api_result_done() either way.
+ * Classifies an HTTP answer.  First: an answer without x-amzn-RequestId
+ * and without an AWS error type (the X-Amzn-ErrorType header, a "__type"
+ * member, or a "code" member naming a row of the table) is foreign,
+ * whatever its status: failed, transient, code API_ERR_FOREIGN, status kept
+ * in http_status.  Else: 2xx with a JSON object -> deleted (a 2xx is never
+ * deleted without a request id).  Known error codes -> their row of the
+ * table; a 429 without code -> throttle; 5xx or a non-JSON body ->
+ * transient; other 4xx without a known code -> failed, not retried.
+ * Returns 0 or -ENOMEM; @res must be released with api_result_done()
+ * either way.
  */
 int api_parse_response(const struct api_http *http, struct api_result *res);
 

@@ -6,11 +6,12 @@
  * flags byte (X-Amzn-ErrorType and x-amzn-RequestId present), then the
  * header values up to a '\n' each, then the body (copied to a buffer of its
  * exact size, so any read past body_len is caught).  Checked on every
- * input: deleted exactly when a 2xx carried a JSON object; otherwise a
- * printable ASCII code and a UTF-8 message; the result always makes an
- * outcome that parses back.  The body is also fed to
- * api_region_from_list() and, as a list name, to api_build_body(), whose
- * output must be JSON that decodes to the same name.
+ * input: deleted exactly when a 2xx with a request id carried a JSON
+ * object; a foreign answer (no request id) is failed, transient and
+ * NotAnAwsAnswer; otherwise a printable ASCII code and a UTF-8 message; the
+ * result always makes an outcome that parses back.  The body is also fed
+ * to api_region_from_list() and, as a list name, to api_build_body(),
+ * whose output must be JSON that decodes to the same name.
  *
  *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_api.c \
  *         src/api.c src/outcome.c -lcjson -lm
@@ -110,9 +111,16 @@ static void check_result(const struct api_http *http,
 		fail("outcome out of range");
 	if (res->retry > API_RETRY_AUTH)
 		fail("retry out of range");
+	if (res->foreign &&
+	    (res->outcome != OUTCOME_FAILED ||
+	     res->retry != API_RETRY_TRANSIENT || !res->error_code ||
+	     strcmp(res->error_code, API_ERR_FOREIGN) != 0 ||
+	     res->aws_request_id))
+		fail("inconsistent foreign result");
 	if (res->outcome == OUTCOME_DELETED) {
 		if (!two || !cJSON_IsObject(res->response) ||
-		    res->retry != API_RETRY_NONE || res->error_code)
+		    res->retry != API_RETRY_NONE || res->error_code ||
+		    !res->aws_request_id)
 			fail("inconsistent deleted result");
 	} else {
 		if (res->response)
@@ -182,6 +190,7 @@ static void check_helpers(const char *s)
 	} else if (ret != -ENOENT && ret != -EINVAL) {
 		fail("bad region return");
 	}
+
 
 	ret = api_build_body(s, "+14155550100", body, sizeof(body));
 	if (ret == -ENOSPC)

@@ -20,6 +20,7 @@ N = {  # numbers by role
     "denied": "+14155550107", "apival": "+14155550108", "throttled": "+14155550109",
     "retry500": "+14155550110", "html503": "+14155550111", "reset": "+14155550112",
     "twice": "+14155550113", "noplus": "14155550114",
+    "proxy": "+14155550120",
 }
 STATE = {
     "account": ACCOUNT,
@@ -27,7 +28,7 @@ STATE = {
         {"region": "us-east-1", "name": "marketing",
          "numbers": [N[k] for k in ("ok1", "ok2", "arn", "conflict", "apival",
                                     "throttled", "retry500", "html503",
-                                    "reset", "twice", "noplus")],
+                                    "reset", "twice", "noplus", "proxy")],
          "recently_deleted": [N["conflict"]]},
         {"region": "us-east-1", "name": "locked", "numbers": [N["denied"]],
          "denied": True},
@@ -39,6 +40,8 @@ FAULTS = [
     {"number": N["throttled"], "fault": "ThrottlingException", "times": -1},
     {"number": N["retry500"], "fault": "InternalServerException", "times": 2},
     {"number": N["html503"], "fault": "html503", "times": 1},
+    # A proxy's page, not the service's: retried, never final.
+    {"number": N["proxy"], "fault": "proxy:407", "times": 1},
     # libcurl silently retries one reset on a reused connection: three
     # resets make sure the daemon's own retry is exercised too.
     {"number": N["reset"], "fault": "reset", "times": 3},
@@ -75,6 +78,7 @@ CASES = [
     ("r-retry500", b"k12", req("r-retry500", "marketing", N["retry500"]), "deleted", None),
     ("r-html503", b"k13", req("r-html503", "marketing", N["html503"]), "deleted", None),
     ("r-reset", b"k14", req("r-reset", "marketing", N["reset"]), "deleted", None),
+    ("r-proxy", b"k15", req("r-proxy", "marketing", N["proxy"]), "deleted", None),
     # Same key twice: in offset order, so the second finds nothing left.
     ("r-twice-1", b"same", req("r-twice-1", "marketing", N["twice"]), "deleted", None),
     ("r-twice-2", b"same", req("r-twice-2", "marketing", N["twice"]), "not_found",
@@ -169,6 +173,8 @@ with lib.Cluster(topics=["requests:3", "results:1"]) as cluster, \
         tap.is_(by_id["r-retry500"][0]["json"]["Attempts"], 3,
                 "two InternalServerExceptions then success: 3 attempts")
         tap.is_(by_id["r-html503"][0]["json"]["Attempts"], 2, "HTML 503 retried")
+        tap.is_(by_id["r-proxy"][0]["json"]["Attempts"], 2,
+                "a proxy's 407 page is not final: retried")
         tap.ok(by_id["r-reset"][0]["json"]["Attempts"] >= 2,
                "connection resets retried (%d attempts)"
                % by_id["r-reset"][0]["json"]["Attempts"])
