@@ -25,6 +25,9 @@
  * 2xx without a request id is foreign even with a JSON object, since
  * "deleted" is the one outcome nobody would retry.
  *
+ * A list ARN's region is checked against region.h's tables before a call
+ * is made (api_list_region()).
+ *
  * Everything copied out of the answer ends up in the outcome JSON, so it
  * must be valid UTF-8: a body that is not valid UTF-8 is not parsed at all,
  * header values keep printable ASCII only, and long texts are cut on a
@@ -41,6 +44,8 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "region.h"
 
 #define API_CODE_MAX 128     /* error codes are short identifiers */
 #define API_TOKEN_MAX 256    /* request ids */
@@ -293,7 +298,28 @@ static int region_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-int api_region_from_list(const char *list, char *ret_region, size_t len)
+static void set_message(char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_message(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Splits an sms-voice ARN: the partition at *@ret_part (*@ret_plen bytes)
+ * and the region at *@ret_region (*@ret_rlen bytes), both within @list.
+ * -ENOENT for a plain name; -EINVAL for an ARN without a partition, of
+ * another service, or without a region that can be a host name label.
+ */
+static int arn_split(const char *list, const char **ret_part, size_t *ret_plen,
+		     const char **ret_region, size_t *ret_rlen)
 {
 	const char *field[5];
 	const char *p = list;
@@ -313,7 +339,7 @@ int api_region_from_list(const char *list, char *ret_region, size_t len)
 		return -EINVAL;
 	/* field[2] is the region, up to the colon that starts field[3] */
 	rlen = (size_t)(field[3] - field[2]) - 1;
-	if (rlen == 0 || rlen >= len || rlen >= API_REGION_MAX)
+	if (rlen == 0 || rlen >= API_REGION_MAX)
 		return -EINVAL;
 	for (i = 0; i < rlen; i++)
 		if (!region_char(field[2][i]))
@@ -321,8 +347,66 @@ int api_region_from_list(const char *list, char *ret_region, size_t len)
 	/* becomes a host name label: no leading or trailing '-' */
 	if (field[2][0] == '-' || field[2][rlen - 1] == '-')
 		return -EINVAL;
-	memcpy(ret_region, field[2], rlen);
+	*ret_part = field[0];
+	*ret_plen = (size_t)(field[1] - field[0]) - 1;
+	*ret_region = field[2];
+	*ret_rlen = rlen;
+	return 0;
+}
+
+int api_region_from_list(const char *list, char *ret_region, size_t len)
+{
+	const char *part, *region;
+	size_t plen, rlen;
+	int r;
+
+	r = arn_split(list, &part, &plen, &region, &rlen);
+	if (r)
+		return r;
+	if (rlen >= len)
+		return -EINVAL;
+	memcpy(ret_region, region, rlen);
 	ret_region[rlen] = '\0';
+	return 0;
+}
+
+int api_list_region(const char *list, const char *extra_regions,
+		    char *ret_region, size_t len, char *errbuf, size_t errlen)
+{
+	char part[API_PARTITION_MAX], region[API_REGION_MAX], why[224];
+	const char *pp, *rp;
+	size_t plen, rlen;
+	enum region_status st;
+	int r;
+
+	r = arn_split(list, &pp, &plen, &rp, &rlen);
+	if (r == -ENOENT)
+		return r;
+	if (r) {
+		set_message(errbuf, errlen, "%s",
+			    "OptOutListName: an ARN must name an sms-voice "
+			    "region");
+		return r;
+	}
+	memcpy(region, rp, rlen);
+	region[rlen] = '\0';
+	/* A partition too long to be one is just not a known one. */
+	if (plen >= sizeof(part))
+		plen = 0;
+	memcpy(part, pp, plen);
+	part[plen] = '\0';
+	st = region_check(part, region, extra_regions);
+	if (st != REGION_OK) {
+		region_explain(st, part, region, true, why, sizeof(why));
+		set_message(errbuf, errlen, "OptOutListName: %s", why);
+		return -EINVAL;
+	}
+	if (rlen >= len) {
+		set_message(errbuf, errlen,
+			    "OptOutListName: region longer than %zu", len - 1);
+		return -EINVAL;
+	}
+	memcpy(ret_region, region, rlen + 1);
 	return 0;
 }
 

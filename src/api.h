@@ -21,8 +21,10 @@
 #define API_CONTENT_TYPE "application/x-amz-json-1.0"
 #define API_SIGNING_NAME "sms-voice"
 
-/* Region names are short ("ap-southeast-2", "us-gov-west-1"). */
+/* Region names are short ("ap-southeast-2", "us-gov-west-1"), and so are
+ * partition names ("aws-us-gov"); both sizes count the NUL. */
 #define API_REGION_MAX 32
+#define API_PARTITION_MAX 32
 
 /* The error code of an answer that cannot be from the AWS service (see
  * struct api_result's foreign). */
@@ -49,9 +51,22 @@ int api_build_body(const char *list, const char *number, char *buf,
 /*
  * When @list is an ARN ("arn:<partition>:sms-voice:<region>:<account>:..."),
  * writes its region to @ret_region and returns 0; -ENOENT when @list is a
- * plain name; -EINVAL when it is an ARN without a usable region.
+ * plain name; -EINVAL when it is an ARN without a usable region.  Syntax
+ * only: api_list_region() also checks that the region exists.
  */
 int api_region_from_list(const char *list, char *ret_region, size_t len);
+
+/*
+ * The region a request for @list goes to, checked: an ARN must name a known
+ * partition and a region of that partition where sms-voice exists
+ * (region_check(), with @extra_regions = aws.extra_regions or NULL).
+ * Returns 0 with the region in @ret_region; -ENOENT when @list is a plain
+ * name (the caller uses aws.region); -EINVAL when the ARN names no usable
+ * region, with "OptOutListName: <why>" in @errbuf (naming the region only
+ * when it has the shape of one, never anything that could be a number).
+ */
+int api_list_region(const char *list, const char *extra_regions,
+		    char *ret_region, size_t len, char *errbuf, size_t errlen);
 
 /* What the transport received. */
 struct api_http {

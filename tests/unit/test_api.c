@@ -716,6 +716,123 @@ static void test_region(void)
 	}
 }
 
+struct list_region_case {
+	const char *list;
+	const char *extra; /* aws.extra_regions */
+	int ret;
+	const char *region; /* NULL: untouched */
+	const char *message; /* NULL: untouched */
+};
+
+#define NO_SERVICE(r, p)                                                    \
+	"OptOutListName: sms-voice does not exist in " r " (partition " p   \
+	") as far as this build knows; if AWS has launched it there, add "  \
+	"the region to aws.extra_regions"
+
+static void test_list_region(void)
+{
+	static const struct list_region_case rows[] = {
+		{"marketing", NULL, -ENOENT, NULL, NULL},
+		{"arn-like", "mars", -ENOENT, NULL, NULL},
+		{ARN, NULL, 0, "us-east-1", NULL},
+		{"arn:aws:sms-voice:eu-west-2:1:opt-out-list/x", NULL, 0,
+		 "eu-west-2", NULL},
+		{"arn:aws:sms-voice:ap-southeast-6:1:opt-out-list/x", "", 0,
+		 "ap-southeast-6", NULL},
+		{"arn:aws-us-gov:sms-voice:us-gov-west-1:1:opt-out-list/x",
+		 NULL, 0, "us-gov-west-1", NULL},
+		{"arn:aws-us-gov:sms-voice:us-gov-east-1:1:opt-out-list/x",
+		 NULL, 0, "us-gov-east-1", NULL},
+		/* made-up regions */
+		{"arn:aws:sms-voice:mars-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: region \"mars-east-1\" is in no AWS "
+		 "partition"},
+		{"arn:aws:sms-voice:mars:1:opt-out-list/x", "mars", -EINVAL,
+		 NULL,
+		 "OptOutListName: region \"mars\" is in no AWS partition"},
+		/* a region of the partition where the service is not (yet) */
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL, NO_SERVICE("region \"ap-southeast-7\"", "aws")},
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x",
+		 "ap-southeast-7", 0, "ap-southeast-7", NULL},
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x",
+		 "eu-west-9, ap-southeast-7", 0, "ap-southeast-7", NULL},
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x",
+		 "ap-southeast-77,ap-southeast", -EINVAL, NULL,
+		 NO_SERVICE("region \"ap-southeast-7\"", "aws")},
+		{"arn:aws-cn:sms-voice:cn-north-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL, NO_SERVICE("region \"cn-north-1\"", "aws-cn")},
+		{"arn:aws-cn:sms-voice:cn-north-1:1:opt-out-list/x",
+		 "cn-north-1", 0, "cn-north-1", NULL},
+		{"arn:aws-iso:sms-voice:us-iso-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 NO_SERVICE("region \"us-iso-east-1\"", "aws-iso")},
+		/* the partition must be known and the region's own */
+		{"arn:aws-cn:sms-voice:us-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: region \"us-east-1\" is in partition aws, "
+		 "not in aws-cn"},
+		{"arn:aws:sms-voice:us-gov-west-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: region \"us-gov-west-1\" is in partition "
+		 "aws-us-gov, not in aws"},
+		{"arn:aws-us-gov:sms-voice:us-east-1:1:opt-out-list/x",
+		 "us-east-1", -EINVAL, NULL,
+		 "OptOutListName: region \"us-east-1\" is in partition aws, "
+		 "not in aws-us-gov"},
+		{"arn:aws-mars:sms-voice:us-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: partition \"aws-mars\" is not an AWS "
+		 "partition"},
+		{"arn:AWS:sms-voice:us-east-1:1:opt-out-list/x", NULL, -EINVAL,
+		 NULL,
+		 "OptOutListName: the partition is not an AWS partition"},
+		{"arn:aws0123456789012345678901234567890123:sms-voice:"
+		 "us-east-1:1:x",
+		 NULL, -EINVAL, NULL,
+		 "OptOutListName: the partition is not an AWS partition"},
+		/* values that could hold a number are never repeated */
+		{"arn:aws:sms-voice:14155550100:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: the region is in no AWS partition"},
+		{"arn:aws:sms-voice:us-east-14155550100:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL, NO_SERVICE("the region", "aws")},
+		{"arn:14155550100:sms-voice:us-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: the partition is not an AWS partition"},
+		/* no usable region at all */
+		{"arn:aws:sms-voice::1:opt-out-list/x", NULL, -EINVAL, NULL,
+		 "OptOutListName: an ARN must name an sms-voice region"},
+		{"arn:aws:sms-voice:US-EAST-1:1:opt-out-list/x", NULL, -EINVAL,
+		 NULL, "OptOutListName: an ARN must name an sms-voice region"},
+		{"arn:aws:sns:us-east-1:1:topic", NULL, -EINVAL, NULL,
+		 "OptOutListName: an ARN must name an sms-voice region"},
+	};
+	/* as large as struct request's error_message */
+	char region[API_REGION_MAX], msg[256];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memcpy(region, "untouched", 10);
+		memcpy(msg, "untouched", 10);
+		ret = api_list_region(rows[i].list, rows[i].extra, region,
+				      sizeof(region), msg, sizeof(msg));
+		is_int(ret, rows[i].ret, "list region of \"%s\" (extra %s)",
+		       rows[i].list, rows[i].extra ? rows[i].extra : "none");
+		is_str(region, rows[i].region ? rows[i].region : "untouched",
+		       "list region of \"%s\": region", rows[i].list);
+		is_str(msg, rows[i].message ? rows[i].message : "untouched",
+		       "list region of \"%s\": message", rows[i].list);
+		ok(strlen(msg) + 1 < sizeof(msg),
+		   "list region of \"%s\": message not cut", rows[i].list);
+	}
+	ret = api_list_region("arn:aws:sms-voice:mars-1:1:x", NULL, region,
+			      sizeof(region), NULL, 0);
+	is_int(ret, -EINVAL, "list region without errbuf");
+}
+
 int main(void)
 {
 	test_fixtures();
@@ -725,5 +842,6 @@ int main(void)
 	test_transport();
 	test_build_body();
 	test_region();
+	test_list_region();
 	return tap_done();
 }
