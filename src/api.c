@@ -16,6 +16,18 @@
  * status is final.  A 2xx whose body is not a JSON object is a broken
  * answer and is retried as transient.
  *
+ * Before all that, an answer that cannot be from the service is set apart
+ * as foreign: the service sends x-amzn-RequestId with every answer, so one
+ * without it and without an AWS error type (the header, "__type", or a
+ * "code" of the table) came from something in the way: a proxy's 407, a
+ * WAF's 403 page, a captive portal's 200.  It says nothing about the
+ * request, so it is never final: failed, transient, API_ERR_FOREIGN.  A
+ * 2xx without a request id is foreign even with a JSON object, since
+ * "deleted" is the one outcome nobody would retry.
+ *
+ * A list ARN's region is checked against region.h's tables before a call
+ * is made (api_list_region()).
+ *
  * Everything copied out of the answer ends up in the outcome JSON, so it
  * must be valid UTF-8: a body that is not valid UTF-8 is not parsed at all,
  * header values keep printable ASCII only, and long texts are cut on a
@@ -32,6 +44,8 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "region.h"
 
 #define API_CODE_MAX 128     /* error codes are short identifiers */
 #define API_TOKEN_MAX 256    /* request ids */
@@ -284,7 +298,28 @@ static int region_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-int api_region_from_list(const char *list, char *ret_region, size_t len)
+static void set_message(char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_message(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Splits an sms-voice ARN: the partition at *@ret_part (*@ret_plen bytes)
+ * and the region at *@ret_region (*@ret_rlen bytes), both within @list.
+ * -ENOENT for a plain name; -EINVAL for an ARN without a partition, of
+ * another service, or without a region that can be a host name label.
+ */
+static int arn_split(const char *list, const char **ret_part, size_t *ret_plen,
+		     const char **ret_region, size_t *ret_rlen)
 {
 	const char *field[5];
 	const char *p = list;
@@ -304,7 +339,7 @@ int api_region_from_list(const char *list, char *ret_region, size_t len)
 		return -EINVAL;
 	/* field[2] is the region, up to the colon that starts field[3] */
 	rlen = (size_t)(field[3] - field[2]) - 1;
-	if (rlen == 0 || rlen >= len || rlen >= API_REGION_MAX)
+	if (rlen == 0 || rlen >= API_REGION_MAX)
 		return -EINVAL;
 	for (i = 0; i < rlen; i++)
 		if (!region_char(field[2][i]))
@@ -312,8 +347,66 @@ int api_region_from_list(const char *list, char *ret_region, size_t len)
 	/* becomes a host name label: no leading or trailing '-' */
 	if (field[2][0] == '-' || field[2][rlen - 1] == '-')
 		return -EINVAL;
-	memcpy(ret_region, field[2], rlen);
+	*ret_part = field[0];
+	*ret_plen = (size_t)(field[1] - field[0]) - 1;
+	*ret_region = field[2];
+	*ret_rlen = rlen;
+	return 0;
+}
+
+int api_region_from_list(const char *list, char *ret_region, size_t len)
+{
+	const char *part, *region;
+	size_t plen, rlen;
+	int r;
+
+	r = arn_split(list, &part, &plen, &region, &rlen);
+	if (r)
+		return r;
+	if (rlen >= len)
+		return -EINVAL;
+	memcpy(ret_region, region, rlen);
 	ret_region[rlen] = '\0';
+	return 0;
+}
+
+int api_list_region(const char *list, const char *extra_regions,
+		    char *ret_region, size_t len, char *errbuf, size_t errlen)
+{
+	char part[API_PARTITION_MAX], region[API_REGION_MAX], why[224];
+	const char *pp, *rp;
+	size_t plen, rlen;
+	enum region_status st;
+	int r;
+
+	r = arn_split(list, &pp, &plen, &rp, &rlen);
+	if (r == -ENOENT)
+		return r;
+	if (r) {
+		set_message(errbuf, errlen, "%s",
+			    "OptOutListName: an ARN must name an sms-voice "
+			    "region");
+		return r;
+	}
+	memcpy(region, rp, rlen);
+	region[rlen] = '\0';
+	/* A partition too long to be one is just not a known one. */
+	if (plen >= sizeof(part))
+		plen = 0;
+	memcpy(part, pp, plen);
+	part[plen] = '\0';
+	st = region_check(part, region, extra_regions);
+	if (st != REGION_OK) {
+		region_explain(st, part, region, true, why, sizeof(why));
+		set_message(errbuf, errlen, "OptOutListName: %s", why);
+		return -EINVAL;
+	}
+	if (rlen >= len) {
+		set_message(errbuf, errlen,
+			    "OptOutListName: region longer than %zu", len - 1);
+		return -EINVAL;
+	}
+	memcpy(ret_region, region, rlen + 1);
 	return 0;
 }
 
@@ -475,7 +568,7 @@ static int dup_printf(char **ret, const char *fmt, ...)
 
 static int dup_printf(char **ret, const char *fmt, ...)
 {
-	char tmp[128];
+	char tmp[384];
 	va_list ap;
 	int n;
 
@@ -510,44 +603,94 @@ static cJSON *parse_body(const char *body, size_t len)
 	return json;
 }
 
+/* Where an error code came from.  The header and "__type" are awsJson's
+ * own names; a bare "code" member is also what gateways and proxies send,
+ * so only a code of the table makes it an AWS one. */
+enum code_source {
+	CODE_NONE = 0,
+	CODE_HEADER, /* X-Amzn-ErrorType */
+	CODE_TYPE,   /* "__type" */
+	CODE_MEMBER, /* "code" */
+};
+
 /* The code of an error answer, from the first source that names one. */
 static int error_code(const struct api_http *http, const cJSON *obj,
-		      char **ret)
+		      char **ret, enum code_source *ret_from)
 {
-	static const char *const members[] = {"__type", "code"};
+	static const struct {
+		const char *name;
+		enum code_source from;
+	} members[] = {{"__type", CODE_TYPE}, {"code", CODE_MEMBER}};
 	const char *raw;
 	size_t i;
 	int r;
 
 	if (http->error_type) {
 		r = dup_code(http->error_type, ret);
-		if (r != -ENOENT)
+		if (r != -ENOENT) {
+			*ret_from = CODE_HEADER;
 			return r;
+		}
 	}
 	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
-		raw = member_string(obj, members[i]);
+		raw = member_string(obj, members[i].name);
 		if (!raw)
 			continue;
 		r = dup_code(raw, ret);
-		if (r != -ENOENT)
+		if (r != -ENOENT) {
+			*ret_from = members[i].from;
 			return r;
+		}
 	}
 	return -ENOENT;
 }
 
-/* Fills the failure side of @res from an error answer. */
+/* Whether the code found (if any) is an AWS error type. */
+static bool aws_error_type(const char *code, enum code_source from)
+{
+	return from == CODE_HEADER || from == CODE_TYPE ||
+	       (from == CODE_MEMBER && code && api_code_find(code));
+}
+
+/* Fills @res for an answer that is not from the service. */
+static int parse_foreign(const struct api_http *http, struct api_result *res)
+{
+	char *excerpt = NULL;
+	int ret;
+
+	res->foreign = true;
+	res->outcome = OUTCOME_FAILED;
+	res->retry = API_RETRY_TRANSIENT;
+	ret = dup_printf(&res->error_code, "%s", API_ERR_FOREIGN);
+	if (ret)
+		goto out;
+	ret = body_excerpt(http->body, http->body ? http->body_len : 0,
+			   &excerpt);
+	if (ret && ret != -ENOENT)
+		goto out;
+	ret = dup_printf(&res->error_message,
+			 "HTTP %ld answered without an AWS request id (a "
+			 "proxy or firewall in the way?)%s%s",
+			 http->status, excerpt ? ": " : "",
+			 excerpt ? excerpt : "");
+out:
+	free(excerpt);
+	return ret;
+}
+
+/* Fills the failure side of @res from an error answer whose code (NULL:
+ * none) is *@code; takes it over. */
 static int parse_error(const struct api_http *http, const cJSON *body,
-		       struct api_result *res)
+		       char **code, struct api_result *res)
 {
 	const cJSON *obj = cJSON_IsObject(body) ? body : NULL;
 	const struct api_code *row = NULL;
 	const char *msg;
 	long status = http->status;
-	int ret;
+	int ret = 0;
 
-	ret = error_code(http, obj, &res->error_code);
-	if (ret && ret != -ENOENT)
-		goto out;
+	res->error_code = *code;
+	*code = NULL;
 	if (res->error_code)
 		row = api_code_find(res->error_code);
 
@@ -598,7 +741,10 @@ out:
 
 int api_parse_response(const struct api_http *http, struct api_result *res)
 {
+	enum code_source from = CODE_NONE;
 	cJSON *body = NULL;
+	char *code = NULL;
+	bool success = http->status >= 200 && http->status <= 299;
 	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -613,8 +759,21 @@ int api_parse_response(const struct api_http *http, struct api_result *res)
 	}
 
 	body = parse_body(http->body, http->body_len);
+	ret = error_code(http, cJSON_IsObject(body) ? body : NULL, &code,
+			 &from);
+	if (ret && ret != -ENOENT)
+		goto out;
+	ret = 0;
 
-	if (http->status >= 200 && http->status <= 299) {
+	/* The service sends a request id with every answer.  Without one, an
+	 * AWS error type still shows an AWS answer; a success never does: it
+	 * is the one answer that cannot be taken back. */
+	if (!res->aws_request_id && (success || !aws_error_type(code, from))) {
+		ret = parse_foreign(http, res);
+		goto out;
+	}
+
+	if (success) {
 		if (cJSON_IsObject(body)) {
 			res->outcome = OUTCOME_DELETED;
 			res->retry = API_RETRY_NONE;
@@ -635,8 +794,9 @@ int api_parse_response(const struct api_http *http, struct api_result *res)
 		goto out;
 	}
 
-	ret = parse_error(http, body, res);
+	ret = parse_error(http, body, &code, res);
 out:
+	free(code);
 	cJSON_Delete(body);
 	return ret;
 }

@@ -21,8 +21,14 @@
 #define API_CONTENT_TYPE "application/x-amz-json-1.0"
 #define API_SIGNING_NAME "sms-voice"
 
-/* Region names are short ("ap-southeast-2", "us-gov-west-1"). */
+/* Region names are short ("ap-southeast-2", "us-gov-west-1"), and so are
+ * partition names ("aws-us-gov"); both sizes count the NUL. */
 #define API_REGION_MAX 32
+#define API_PARTITION_MAX 32
+
+/* The error code of an answer that cannot be from the AWS service (see
+ * struct api_result's foreign). */
+#define API_ERR_FOREIGN "NotAnAwsAnswer"
 
 enum api_retry {
 	API_RETRY_NONE = 0, /* final answer: the outcome stands */
@@ -45,9 +51,22 @@ int api_build_body(const char *list, const char *number, char *buf,
 /*
  * When @list is an ARN ("arn:<partition>:sms-voice:<region>:<account>:..."),
  * writes its region to @ret_region and returns 0; -ENOENT when @list is a
- * plain name; -EINVAL when it is an ARN without a usable region.
+ * plain name; -EINVAL when it is an ARN without a usable region.  Syntax
+ * only: api_list_region() also checks that the region exists.
  */
 int api_region_from_list(const char *list, char *ret_region, size_t len);
+
+/*
+ * The region a request for @list goes to, checked: an ARN must name a known
+ * partition and a region of that partition where sms-voice exists
+ * (region_check(), with @extra_regions = aws.extra_regions or NULL).
+ * Returns 0 with the region in @ret_region; -ENOENT when @list is a plain
+ * name (the caller uses aws.region); -EINVAL when the ARN names no usable
+ * region, with "OptOutListName: <why>" in @errbuf (naming the region only
+ * when it has the shape of one, never anything that could be a number).
+ */
+int api_list_region(const char *list, const char *extra_regions,
+		    char *ret_region, size_t len, char *errbuf, size_t errlen);
 
 /* What the transport received. */
 struct api_http {
@@ -62,6 +81,12 @@ struct api_http {
 struct api_result {
 	enum outcome_kind outcome;
 	enum api_retry retry;
+	/* The answer cannot be from the AWS service: no x-amzn-RequestId and
+	 * no AWS error type (an HTML page from a proxy, a WAF or a captive
+	 * portal).  Always outcome failed, retry transient, code
+	 * API_ERR_FOREIGN: the way to the service is at fault, as with a
+	 * connection error, and the answer says nothing about the request. */
+	bool foreign;
 	long http_status;
 	char *error_code; /* stripped code, NULL on success */
 	char *error_message;
@@ -74,11 +99,16 @@ struct api_result {
 };
 
 /*
- * Classifies an HTTP answer.  200 with a JSON object -> deleted.  Known
- * error codes -> their row of the table; a 429 without code -> throttle;
- * 5xx or a non-JSON (e.g. HTML 503) body -> transient; other 4xx without a
- * known code -> failed, not retried.  Returns 0 or -ENOMEM; @res must be
- * released with api_result_done() either way.
+ * Classifies an HTTP answer.  First: an answer without x-amzn-RequestId
+ * and without an AWS error type (the X-Amzn-ErrorType header, a "__type"
+ * member, or a "code" member naming a row of the table) is foreign,
+ * whatever its status: failed, transient, code API_ERR_FOREIGN, status kept
+ * in http_status.  Else: 2xx with a JSON object -> deleted (a 2xx is never
+ * deleted without a request id).  Known error codes -> their row of the
+ * table; a 429 without code -> throttle; 5xx or a non-JSON body ->
+ * transient; other 4xx without a known code -> failed, not retried.
+ * Returns 0 or -ENOMEM; @res must be released with api_result_done()
+ * either way.
  */
 int api_parse_response(const struct api_http *http, struct api_result *res);
 

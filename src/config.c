@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "region.h"
 
 /* A configuration file larger than this is refused (it is not one). */
 #define CONFIG_FILE_MAX (16u * 1024 * 1024)
@@ -52,12 +53,13 @@
 
 /* Kafka topic names: the broker's own rule. */
 #define TOPIC_NAME_MAX 249
-/* AWS region names are short; anything longer is a typo. */
-#define REGION_NAME_MAX 31
 
 enum key_type {
 	KEY_TOPIC,    /* char *, Kafka topic name, not empty */
-	KEY_REGION,   /* char *, [a-z0-9-], not empty */
+	KEY_REGION,   /* char *, [a-z0-9-], not empty; sms-voice must exist
+			 there (checked once every key is known) */
+	KEY_REGIONS,  /* char *, region names of known partitions separated
+			 by commas or blanks; empty = NULL */
 	KEY_URL,      /* char *, http(s) URL, may hold {region}; empty = NULL */
 	KEY_NAME,     /* char *, free text; empty = NULL */
 	KEY_FILE,     /* char *, readable regular file; empty = NULL */
@@ -96,6 +98,9 @@ static const struct config_key config_keys[] = {
 	{"aws.region", KEY_REGION, FIELD(aws_region), NULL, 0, 0, true,
 	 {"AWS_REGION", "AWS_DEFAULT_REGION"},
 	 "region of requests that do not name a list ARN"},
+	{"aws.extra_regions", KEY_REGIONS, FIELD(aws_extra_regions), NULL, 0,
+	 0, false, {NULL, NULL},
+	 "regions where sms-voice exists beyond the built-in table"},
 	{"aws.endpoint", KEY_URL, FIELD(aws_endpoint), NULL, 0, 0, false,
 	 {NULL, NULL}, "endpoint URL override, may contain {region}"},
 	{"aws.profile", KEY_NAME, FIELD(aws_profile), NULL, 0, 0, false,
@@ -382,6 +387,32 @@ static int check_url(const char *s, char *msg, size_t msglen)
 	return 0;
 }
 
+/* A list of regions (aws.extra_regions): each a region name of a known
+ * partition.  The entries are not repeated in the message (no value from
+ * the file is); their position is. */
+static int check_regions(const char *s, char *msg, size_t msglen)
+{
+	size_t entry = 0;
+
+	switch (region_check_list(s, &entry)) {
+	case REGION_OK:
+		return 0;
+	case REGION_NOT_A_NAME:
+		snprintf(msg, msglen,
+			 "entry %zu is not a region name (1 to %d characters "
+			 "of a-z, 0-9 and '-'; entries are separated by commas "
+			 "or blanks)",
+			 entry, REGION_NAME_MAX);
+		return -EINVAL;
+	default:
+		snprintf(msg, msglen,
+			 "entry %zu is not a region of any AWS partition "
+			 "(names look like ap-southeast-7)",
+			 entry);
+		return -EINVAL;
+	}
+}
+
 static int check_file(const char *s, char *msg, size_t msglen)
 {
 	struct stat st;
@@ -495,7 +526,8 @@ static int key_set(struct config *cfg, const struct config_key *k,
 	int ret;
 
 	if (!*value && k->type != KEY_URL && k->type != KEY_NAME &&
-	    k->type != KEY_FILE && k->type != KEY_LISTEN) {
+	    k->type != KEY_FILE && k->type != KEY_LISTEN &&
+	    k->type != KEY_REGIONS) {
 		snprintf(msg, msglen, "must not be empty");
 		return -EINVAL;
 	}
@@ -522,6 +554,11 @@ static int key_set(struct config *cfg, const struct config_key *k,
 				 REGION_NAME_MAX);
 			return -EINVAL;
 		}
+		return set_string(field, value, msg, msglen);
+	case KEY_REGIONS:
+		ret = check_regions(value, msg, msglen);
+		if (ret)
+			return ret;
 		return set_string(field, value, msg, msglen);
 	case KEY_URL:
 		if (*value) {
@@ -957,6 +994,35 @@ static bool has_broker_list(const struct config_prop *p)
 	return false;
 }
 
+/* aws.region must be a region where sms-voice exists, by the table or by
+ * aws.extra_regions (which may come later in the file or from -o: hence
+ * here).  A value from the environment is named by its variable. */
+static int loader_check_region(struct loader *ld)
+{
+	const struct config *cfg = ld->cfg;
+	const struct config_key *k;
+	const char *var = NULL, *v;
+	enum region_status st;
+	char why[256];
+	size_t i = 0, e;
+
+	st = region_check(NULL, cfg->aws_region, cfg->aws_extra_regions);
+	if (st == REGION_OK)
+		return 0;
+	k = key_find("aws.region", &i);
+	region_explain(st, NULL, cfg->aws_region, false, why, sizeof(why));
+	if (ld->origin[i] == ORIGIN_ENV) {
+		for (e = 0; e < 2 && k->env[e] && !var; e++) {
+			v = getenv(k->env[e]);
+			if (v && *v)
+				var = k->env[e];
+		}
+		return loader_fail(ld, ORIGIN_UNSET, k->name, -EINVAL,
+				   "%s: %s", var ? var : "environment", why);
+	}
+	return loader_fail(ld, ld->origin[i], k->name, -EINVAL, "%s", why);
+}
+
 /* The checks that need every key: required ones, and keys that agree. */
 static int loader_finish(struct loader *ld)
 {
@@ -978,6 +1044,9 @@ static int loader_finish(struct loader *ld)
 		return loader_fail(ld, ORIGIN_UNSET, k->name, -EINVAL,
 				   "required");
 	}
+	ret = loader_check_region(ld);
+	if (ret)
+		return ret;
 	if (!has_broker_list(cfg->kafka) &&
 	    !(has_broker_list(cfg->consumer) && has_broker_list(cfg->producer)))
 		return loader_fail(ld, ORIGIN_UNSET, "kafka.bootstrap.servers",
@@ -1203,6 +1272,7 @@ void config_done(struct config *cfg)
 		switch (config_keys[i].type) {
 		case KEY_TOPIC:
 		case KEY_REGION:
+		case KEY_REGIONS:
 		case KEY_URL:
 		case KEY_NAME:
 		case KEY_FILE:
@@ -1286,6 +1356,7 @@ int config_diff(const struct config *a, const struct config *b,
 		switch (k->type) {
 		case KEY_TOPIC:
 		case KEY_REGION:
+		case KEY_REGIONS:
 		case KEY_URL:
 		case KEY_NAME:
 		case KEY_FILE:

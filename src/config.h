@@ -37,7 +37,10 @@ struct config {
 	char *dlq_topic;      /* dlq.topic or NULL (no dead-letter topic) */
 	size_t requests_max_bytes; /* requests.max_bytes, default 65536 */
 
-	char *aws_region;   /* aws.region; default AWS_REGION, AWS_DEFAULT_REGION */
+	char *aws_region;   /* aws.region; default AWS_REGION, AWS_DEFAULT_REGION;
+			       always a region where sms-voice exists */
+	char *aws_extra_regions; /* aws.extra_regions or NULL: regions beyond
+				    region.c's table (region_listed()) */
 	char *aws_endpoint; /* aws.endpoint or NULL; may contain {region} */
 	char *aws_profile;  /* aws.profile or NULL */
 	char *aws_ca_file;  /* aws.ca_file or NULL (system store) */

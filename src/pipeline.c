@@ -421,16 +421,17 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 	if (r == -ENOMEM)
 		goto nomem;
 	if (r == 0) {
-		r = api_region_from_list(job->req.list, job->region,
-					 sizeof(job->region));
+		char why[sizeof(job->req.error_message)];
+
+		r = api_list_region(job->req.list, pl->cfg->aws_extra_regions,
+				    job->region, sizeof(job->region), why,
+				    sizeof(why));
 		if (r == -ENOENT) {
 			snprintf(job->region, sizeof(job->region), "%s",
 				 pl->cfg->aws_region);
 			r = 0;
 		} else if (r < 0) {
-			reject_local(job, REQUEST_ERR_INVALID,
-				     "OptOutListName: an ARN must name an "
-				     "sms-voice region");
+			reject_local(job, REQUEST_ERR_INVALID, why);
 		}
 	}
 	if (job->req.error_code) {

@@ -7,7 +7,9 @@
  * (\+?[1-9][0-9]{1,18}) and optional RequestId (string of at most 256
  * characters, or null = absent).  Unknown members are ignored; a member given
  * twice, a mistyped member, trailing data, invalid UTF-8 or a record larger
- * than the limit makes the request invalid.
+ * than the limit makes the request invalid.  The rule on a list ARN's
+ * region (a known partition, a region of it where sms-voice exists) needs
+ * the configuration (aws.extra_regions) and is applied by api_list_region().
  *
  * Pure: no I/O, no threads, no logging.
  */

@@ -6,14 +6,17 @@
  * flags byte (X-Amzn-ErrorType and x-amzn-RequestId present), then the
  * header values up to a '\n' each, then the body (copied to a buffer of its
  * exact size, so any read past body_len is caught).  Checked on every
- * input: deleted exactly when a 2xx carried a JSON object; otherwise a
- * printable ASCII code and a UTF-8 message; the result always makes an
- * outcome that parses back.  The body is also fed to
- * api_region_from_list() and, as a list name, to api_build_body(), whose
- * output must be JSON that decodes to the same name.
+ * input: deleted exactly when a 2xx with a request id carried a JSON
+ * object; a foreign answer (no request id) is failed, transient and
+ * NotAnAwsAnswer; otherwise a printable ASCII code and a UTF-8 message; the
+ * result always makes an outcome that parses back.  The body is also fed
+ * to api_region_from_list() and api_list_region() (whose message never
+ * holds four digits in a row: no phone number) and, as a list name, to
+ * api_build_body(), whose output must be JSON that decodes to the same
+ * name.
  *
  *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_api.c \
- *         src/api.c src/outcome.c -lcjson -lm
+ *         src/api.c src/region.c src/outcome.c -lcjson -lm
  */
 #include <errno.h>
 #include <stdint.h>
@@ -25,6 +28,7 @@
 
 #include "api.h"
 #include "outcome.h"
+#include "region.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -110,9 +114,16 @@ static void check_result(const struct api_http *http,
 		fail("outcome out of range");
 	if (res->retry > API_RETRY_AUTH)
 		fail("retry out of range");
+	if (res->foreign &&
+	    (res->outcome != OUTCOME_FAILED ||
+	     res->retry != API_RETRY_TRANSIENT || !res->error_code ||
+	     strcmp(res->error_code, API_ERR_FOREIGN) != 0 ||
+	     res->aws_request_id))
+		fail("inconsistent foreign result");
 	if (res->outcome == OUTCOME_DELETED) {
 		if (!two || !cJSON_IsObject(res->response) ||
-		    res->retry != API_RETRY_NONE || res->error_code)
+		    res->retry != API_RETRY_NONE || res->error_code ||
+		    !res->aws_request_id)
 			fail("inconsistent deleted result");
 	} else {
 		if (res->response)
@@ -164,10 +175,10 @@ static void check_result(const struct api_http *http,
 
 static void check_helpers(const char *s)
 {
-	char region[API_REGION_MAX], body[2048];
+	char region[API_REGION_MAX], body[2048], msg[256];
 	const cJSON *item;
 	cJSON *json;
-	size_t i;
+	size_t i, digits;
 	int ret;
 
 	ret = api_region_from_list(s, region, sizeof(region));
@@ -181,6 +192,25 @@ static void check_helpers(const char *s)
 				fail("bad region character");
 	} else if (ret != -ENOENT && ret != -EINVAL) {
 		fail("bad region return");
+	}
+
+	msg[0] = '\0';
+	ret = api_list_region(s, "ap-southeast-7", region, sizeof(region), msg,
+			      sizeof(msg));
+	if (ret == 0) {
+		if (region_check(NULL, region, "ap-southeast-7") != REGION_OK)
+			fail("list region admitted a region it should not");
+	} else if (ret == -EINVAL) {
+		if (strncmp(msg, "OptOutListName: ", 16) != 0)
+			fail("list region message without the member");
+		for (i = 0, digits = 0; msg[i]; i++) {
+			digits = msg[i] >= '0' && msg[i] <= '9' ? digits + 1
+								: 0;
+			if (digits >= 4)
+				fail("list region message repeats a number");
+		}
+	} else if (ret != -ENOENT) {
+		fail("bad list region return");
 	}
 
 	ret = api_build_body(s, "+14155550100", body, sizeof(body));

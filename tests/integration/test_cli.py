@@ -74,6 +74,13 @@ cases = [
     ("guarantee property", GOOD + "consumer.enable.auto.offset.store = true\n",
      6, "consumer.enable.auto.offset.store"),
     ("line without =", GOOD + "just words\n", 6, None),
+    # Regions are checked at start-up: a made-up one would only fail at the
+    # first call, as a DNS error.
+    ("made-up region", GOOD.replace("us-east-1", "mars"), 5, "aws.region"),
+    ("region without sms-voice", GOOD.replace("us-east-1", "cn-north-1"), 5,
+     "aws.region"),
+    ("extra region of no partition", GOOD + "aws.extra_regions = mars-1\n", 6,
+     "aws.extra_regions"),
 ]
 for name, text, line, key in cases:
     path = write("bad.conf", text)
@@ -84,6 +91,26 @@ for name, text, line, key in cases:
     prefix = "%s:%d: " % (path, line) + (key + ": " if key else "")
     tap.ok(lines and lines[0].startswith(prefix),
            "%s: line starts with %r (got %r)" % (name, prefix, lines[:1]))
+
+path = write("mars.conf", GOOD.replace("us-east-1", "mars"))
+rc, out, err = run(["-c", path, "--check-config"])
+tap.is_((rc, err.strip()),
+        (EX_CONFIG, "%s:5: aws.region: the region is in no AWS partition" % path),
+        "aws.region = mars: the one line")
+rc, out, err = run(["-c", good, "--check-config", "-o", "aws.region=mars"])
+tap.is_((rc, err.strip()),
+        (EX_CONFIG, "-o: aws.region: the region is in no AWS partition"),
+        "-o aws.region=mars: EX_CONFIG, the key named")
+path = write("noregion.conf", GOOD.replace("aws.region = us-east-1\n", ""))
+rc, out, err = run(["-c", path, "--check-config"], env={"AWS_REGION": "mars"})
+tap.is_((rc, err.strip()),
+        (EX_CONFIG, "%s: aws.region: AWS_REGION: the region is in no AWS "
+         "partition" % path), "AWS_REGION=mars: EX_CONFIG, the variable named")
+path = write("extra.conf", GOOD.replace("us-east-1", "ap-southeast-7") +
+             "aws.extra_regions = ap-southeast-7, eu-west-9\n")
+rc, out, err = run(["-c", path, "--check-config"])
+tap.is_((rc, out.strip()), (0, "configuration OK"),
+        "a region added with aws.extra_regions checks OK")
 
 nokey = write("nokey.conf", GOOD.replace("requests.topic = requests\n", ""))
 rc, out, err = run(["-c", nokey, "--check-config"])

@@ -20,6 +20,8 @@ N = {  # numbers by role
     "denied": "+14155550107", "apival": "+14155550108", "throttled": "+14155550109",
     "retry500": "+14155550110", "html503": "+14155550111", "reset": "+14155550112",
     "twice": "+14155550113", "noplus": "14155550114",
+    "mars": "+14155550115", "cn": "+14155550116", "xpart": "+14155550117",
+    "nosvc": "+14155550118", "extra": "+85291230119", "proxy": "+14155550120",
 }
 STATE = {
     "account": ACCOUNT,
@@ -27,11 +29,15 @@ STATE = {
         {"region": "us-east-1", "name": "marketing",
          "numbers": [N[k] for k in ("ok1", "ok2", "arn", "conflict", "apival",
                                     "throttled", "retry500", "html503",
-                                    "reset", "twice", "noplus")],
+                                    "reset", "twice", "noplus", "mars",
+                                    "xpart", "proxy")],
          "recently_deleted": [N["conflict"]]},
         {"region": "us-east-1", "name": "locked", "numbers": [N["denied"]],
          "denied": True},
         {"region": "eu-west-2", "name": "uk", "numbers": [N["eu"]]},
+        # A region of "aws" missing from the built-in table, admitted by
+        # aws.extra_regions.
+        {"region": "ap-east-1", "name": "hk", "numbers": [N["extra"]]},
     ],
 }
 FAULTS = [
@@ -39,6 +45,8 @@ FAULTS = [
     {"number": N["throttled"], "fault": "ThrottlingException", "times": -1},
     {"number": N["retry500"], "fault": "InternalServerException", "times": 2},
     {"number": N["html503"], "fault": "html503", "times": 1},
+    # A proxy's page, not the service's: retried, never final.
+    {"number": N["proxy"], "fault": "proxy:407", "times": 1},
     # libcurl silently retries one reset on a reused connection: three
     # resets make sure the daemon's own retry is exercised too.
     {"number": N["reset"], "fault": "reset", "times": 3},
@@ -53,6 +61,11 @@ def req(rid, lst, num, **extra):
 
 ARN_US = "arn:aws:sms-voice:us-east-1:%s:opt-out-list/marketing" % ACCOUNT
 ARN_EU = "arn:aws:sms-voice:eu-west-2:%s:opt-out-list/uk" % ACCOUNT
+ARN_MARS = "arn:aws:sms-voice:mars-east-1:%s:opt-out-list/marketing" % ACCOUNT
+ARN_CN = "arn:aws-cn:sms-voice:cn-north-1:%s:opt-out-list/marketing" % ACCOUNT
+ARN_XPART = "arn:aws-cn:sms-voice:us-east-1:%s:opt-out-list/marketing" % ACCOUNT
+ARN_NOSVC = "arn:aws:sms-voice:ap-southeast-7:%s:opt-out-list/marketing" % ACCOUNT
+ARN_EXTRA = "arn:aws:sms-voice:ap-east-1:%s:opt-out-list/hk" % ACCOUNT
 # (request id, key, value, expected outcome, expected error code or None)
 CASES = [
     ("r-ok1", b"k1", req("r-ok1", "marketing", N["ok1"]), "deleted", None),
@@ -75,6 +88,8 @@ CASES = [
     ("r-retry500", b"k12", req("r-retry500", "marketing", N["retry500"]), "deleted", None),
     ("r-html503", b"k13", req("r-html503", "marketing", N["html503"]), "deleted", None),
     ("r-reset", b"k14", req("r-reset", "marketing", N["reset"]), "deleted", None),
+    ("r-proxy", b"k15", req("r-proxy", "marketing", N["proxy"]), "deleted", None),
+    ("r-extra", b"k16", req("r-extra", ARN_EXTRA, N["extra"]), "deleted", None),
     # Same key twice: in offset order, so the second finds nothing left.
     ("r-twice-1", b"same", req("r-twice-1", "marketing", N["twice"]), "deleted", None),
     ("r-twice-2", b"same", req("r-twice-2", "marketing", N["twice"]), "not_found",
@@ -82,6 +97,13 @@ CASES = [
     # Invalid requests: rejected locally, no API call.
     ("r-badnum", b"b1", req("r-badnum", "marketing", "+0123"), "rejected", "InvalidRequest"),
     ("r-badlist", b"b2", req("r-badlist", "bad list!", "+14155550199"), "rejected",
+     "InvalidRequest"),
+    # ARNs of made-up regions and partitions: rejected locally, no API call.
+    ("r-mars", b"b10", req("r-mars", ARN_MARS, N["mars"]), "rejected", "InvalidRequest"),
+    ("r-cn", b"b11", req("r-cn", ARN_CN, N["cn"]), "rejected", "InvalidRequest"),
+    ("r-xpart", b"b12", req("r-xpart", ARN_XPART, N["xpart"]), "rejected",
+     "InvalidRequest"),
+    ("r-nosvc", b"b13", req("r-nosvc", ARN_NOSVC, N["nosvc"]), "rejected",
      "InvalidRequest"),
     ("r-missing", b"b3", json.dumps({"RequestId": "r-missing",
                                       "OptOutListName": "marketing"}),
@@ -100,7 +122,8 @@ CASES = [
     (None, b"b9", b"\xff\xfe{}", "rejected", "MalformedRequest"),
 ]
 INVALID_NUMBERS = ["+0123", "+14155550199", "+14155550198", "+14155550197",
-                   "+14155550196", "+14155550195"]
+                   "+14155550196", "+14155550195", N["mars"], N["cn"],
+                   N["xpart"], N["nosvc"]]
 
 with lib.Cluster(topics=["requests:3", "results:1"]) as cluster, \
         lib.Endpoint() as endpoint:
@@ -114,6 +137,7 @@ with lib.Cluster(topics=["requests:3", "results:1"]) as cluster, \
     cfg = lib.base_config(cluster, endpoint, "e2e")
     cfg["retry.max_seconds"] = "3"
     cfg["requests.max_bytes"] = "65536"
+    cfg["aws.extra_regions"] = "ap-east-1"
     with lib.Daemon(cfg) as d:
         results = lib.consume_all(cluster.bootstrap, "results", len(CASES), 60)
         tap.is_(len(results), len(CASES), "one outcome per request")
@@ -169,6 +193,22 @@ with lib.Cluster(topics=["requests:3", "results:1"]) as cluster, \
         tap.is_(by_id["r-retry500"][0]["json"]["Attempts"], 3,
                 "two InternalServerExceptions then success: 3 attempts")
         tap.is_(by_id["r-html503"][0]["json"]["Attempts"], 2, "HTML 503 retried")
+        tap.is_(by_id["r-proxy"][0]["json"]["Attempts"], 2,
+                "a proxy's 407 page is not final: retried")
+        messages = {rid: (by_id[rid][0]["json"].get("Error") or {}).get("Message", "")
+                    for rid in ("r-mars", "r-cn", "r-xpart", "r-nosvc")}
+        tap.ok('region "mars-east-1" is in no AWS partition' in messages["r-mars"],
+               "made-up region: the message names it (%r)" % messages["r-mars"])
+        tap.ok('region "cn-north-1"' in messages["r-cn"] and
+               "aws.extra_regions" in messages["r-cn"],
+               "region without sms-voice: named, way out given (%r)" % messages["r-cn"])
+        tap.ok("partition aws, not in aws-cn" in messages["r-xpart"],
+               "ARN partition and region disagree (%r)" % messages["r-xpart"])
+        tap.ok('region "ap-southeast-7"' in messages["r-nosvc"],
+               "region not (yet) in the table (%r)" % messages["r-nosvc"])
+        extra = [c for c in endpoint.calls() if c.get("number") == N["extra"]]
+        tap.ok(extra and all(c.get("region") == "ap-east-1" for c in extra),
+               "aws.extra_regions: the ARN's region signs and routes the call")
         tap.ok(by_id["r-reset"][0]["json"]["Attempts"] >= 2,
                "connection resets retried (%d attempts)"
                % by_id["r-reset"][0]["json"]["Attempts"])

@@ -507,6 +507,54 @@ def test_faults(ep):
     tap.is_((err_code(err), err_status(err)), ('503', 503),
             'botocore sees html503 as a generic 503')
 
+    # A proxy, a WAF or a captive portal in the way: its own HTML page,
+    # neither a request id nor an error type.
+    for fault, want in (('proxy', 403), ('proxy:403', 403),
+                        ('proxy:404', 404), ('proxy:407', 407),
+                        ('proxy:200', 200)):
+        ep.set_faults([{'number': '+15550000002', 'fault': fault}])
+        status, resp, parsed, text = send(
+            ep, *signed(ep, body_of('faults', '+15550000002')))
+        tap.ok(status == want and parsed is None and
+               text.startswith(b'<!DOCTYPE html>') and
+               ('%d ' % want).encode() in text and
+               resp.getheader('Content-Type', '').startswith('text/html') and
+               resp.getheader('x-amzn-RequestId') is None and
+               resp.getheader('x-amzn-ErrorType') is None,
+               '%s: HTML %d without request id or error type' % (fault, want))
+        tap.is_(resp.getheader('Proxy-Authenticate'),
+                'Basic realm="proxy"' if want == 407 else None,
+                '%s: Proxy-Authenticate only on 407' % fault)
+        tap.is_((ep.calls()[-1]['status'], ep.calls()[-1]['code']),
+                (want, 'proxy'), '%s: logged as a proxy answer' % fault)
+    ep.set_faults([{'number': '+15550000002', 'fault': 'proxy:407'}])
+    resp, err = call(ep, 'faults', '+15550000002')
+    tap.is_((err_code(err), err_status(err),
+             (err or {}).get('ResponseMetadata', {}).get('RequestId')),
+            ('407', 407, None),
+            'botocore sees proxy:407 as a generic 407 without request id')
+    for bad in ('proxy:99', 'proxy:600', 'proxy:x'):
+        try:
+            ep.set_faults([{'fault': bad}])
+            tap.ok(False, 'fault %s is refused' % bad)
+        except RuntimeError:
+            tap.ok(True, 'fault %s is refused' % bad)
+    ep.set_faults([])
+
+    # Every answer of the service's shape has a request id, as AWS's do.
+    ids = []
+    for fault in ('garbage', 'ThrottlingException', 'InternalFailure',
+                  'ValidationException'):
+        ep.set_faults([{'number': '+15550000002', 'fault': fault}])
+        status, resp, _, _ = send(ep, *signed(ep, body_of('faults',
+                                                          '+15550000002')))
+        ids.append(len(resp.getheader('x-amzn-RequestId') or ''))
+    status, resp, _, _ = send(ep, *signed(ep, body_of('faults',
+                                                      '+15550000002')))
+    ids.append(len(resp.getheader('x-amzn-RequestId') or ''))
+    tap.is_(ids, [36] * 5, 'garbage, modeled and framework errors and a '
+            'fault-free call all carry x-amzn-RequestId')
+
     ep.set_faults([{'number': '+15550000003', 'fault': 'reset'}])
     headers, raw = signed(ep, body_of('faults', '+15550000003'))
     try:

@@ -11,6 +11,12 @@ error shapes and HTTP status codes are read from botocore's service model
 (data/pinpoint-sms-voice-v2/2022-03-31/service-2.json), so a test that passes
 here passes against the real wire format.
 
+Like the real service, every answer of the service's shape (success, modeled
+error, framework error, even the "garbage" fault) carries x-amzn-RequestId;
+the faults that stand for something else in the way (html503, http:<code>,
+proxy[:<code>]: a load balancer, a proxy, a WAF, a captive portal) carry
+neither it nor an error type.
+
 State (credentials, opt-out lists per region, fault rules, the call log) is
 kept in memory behind one lock and is driven by tests through an unsigned JSON
 control interface under /_test/ on the same port (loopback only). The state
@@ -122,9 +128,22 @@ draw per call and take consecutive slices of [0, 1), so rules with rates 0.2
 and 0.15 fire on 20% and 15% of the calls both match. "retry_after_ms": N
 adds the header x-amz-retry-after: N to the fault's answer.
   "<ExceptionName>" or "<ExceptionName>:<Reason>"  that error, real shape
+                  (x-amzn-RequestId and x-amzn-ErrorType, like every answer
+                  of the real service)
   "html503"       503 text/html page, no error type, no request id
-  "http:<code>"   that status with a text/plain body, no error type
-  "garbage"       200 with a body that is not JSON
+  "http:<code>"   that status with a text/plain body, no error type, no
+                  request id
+  "proxy" or "proxy:<code>"
+                  what a proxy, WAF or captive portal in the way answers:
+                  that status (default 403; 403, 404 and 407 are the usual
+                  ones, any of 100..599 is taken) with its own text/html
+                  page, no x-amzn-RequestId and no error type; 407 also
+                  sends Proxy-Authenticate: Basic realm="proxy".  The call
+                  is logged with code "proxy".  Example, every call of one
+                  number:  POST /_test/faults
+                  [{"number": "+14155550100", "fault": "proxy:407",
+                    "times": -1}]
+  "garbage"       200 with a body that is not JSON (with a request id)
   "reset"         the connection is reset (RST) without a response
   "close"         the connection is closed (FIN) without a response
                   (libcurl silently retries a request whose reused
@@ -588,6 +607,10 @@ class State:
             kind = r['fault']
             if kind.startswith('slow:') or kind.startswith('http:'):
                 int(kind.split(':', 1)[1])
+            if kind.startswith('proxy:') and \
+                    not 100 <= int(kind.split(':', 1)[1]) <= 599:
+                raise ValueError('fault "proxy:<code>" needs a code of '
+                                 '100..599')
             rule = dict(r)
             rule['times'] = times
             out.append(rule)
@@ -1302,6 +1325,9 @@ class Handler(BaseHTTPRequestHandler):
                 status, ('Error',))[0]),
                 [('Content-Type', 'text/plain')] + extra)
             return True
+        if kind == 'proxy':
+            self.send_proxy_page(call, int(arg) if arg else 403, extra)
+            return True
         if kind == 'garbage':
             self.record(call, 200, 'garbage')
             self.send(200, '{"OptOutListArn": <not json', [
@@ -1319,6 +1345,30 @@ class Handler(BaseHTTPRequestHandler):
         self.finish_call(call, self.fault_error(kind, arg or None, call),
                          headers=extra)
         return True
+
+    # What a proxy, a WAF or a captive portal sends instead of the service.
+    PROXY_PAGES = {
+        403: ('Forbidden', 'Request blocked by the web application '
+              'firewall policy.'),
+        404: ('Not Found', 'The requested URL was not found on this '
+              'server.'),
+        407: ('Proxy Authentication Required', 'This proxy requires '
+              'authentication before it forwards the request.'),
+    }
+
+    def send_proxy_page(self, call, status, extra):
+        title, text = self.PROXY_PAGES.get(status, (
+            self.responses.get(status, ('Error',))[0], 'The proxy refused '
+            'the request.'))
+        headers = [('Content-Type', 'text/html; charset=utf-8'),
+                   ('Server', 'test-proxy')]
+        if status == 407:
+            headers.append(('Proxy-Authenticate', 'Basic realm="proxy"'))
+        self.record(call, status, 'proxy')
+        self.send(status, '<!DOCTYPE html>\n<html><head><title>%d %s</title>'
+                  '</head>\n<body><h1>%s</h1>\n<p>%s</p>\n<hr><address>'
+                  'test-proxy</address></body></html>\n'
+                  % (status, title, title, text), headers + extra)
 
     def fault_error(self, code, reason, call):
         number = call['number'] or ''

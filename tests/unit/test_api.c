@@ -21,7 +21,8 @@
 #define URL_SUFFIX \
 	":http://internal.amazon.com/coral/com.amazon.coral.validate/"
 
-enum { NO_RESPONSE = 0, RESPONSE = 1 };
+/* What else a case expects: a response object kept, a foreign answer. */
+enum { NO_RESPONSE = 0, RESPONSE = 1, FOREIGN_ANSWER = 2 };
 
 struct api_case {
 	const char *name;
@@ -37,13 +38,25 @@ struct api_case {
 	const char *resource_type;
 	const char *resource_id;
 	const char *aws_request_id;
-	int response;
+	int expect; /* NO_RESPONSE, RESPONSE or FOREIGN_ANSWER */
 };
 
 #define OK200 \
 	"{\"OptOutListArn\": \"" ARN "\", \"OptOutListName\": \"marketing\", " \
 	"\"OptedOutNumber\": \"+14155550100\", \"OptedOutTimestamp\": "      \
 	"1764115200.0, \"EndUserOptedOut\": true}"
+
+#define HTML403                                                             \
+	"<html><head><title>403 Forbidden</title></head><body>\n"             \
+	"<p>Request blocked by the security policy.</p></body></html>\n"
+
+#define HTML407                                                             \
+	"<html><head><title>407 Proxy Authentication Required</title></head>" \
+	"<body><h1>407 Proxy Authentication Required</h1></body></html>"
+
+#define FOREIGN(status)                                                     \
+	"HTTP " #status " answered without an AWS request id (a proxy or "    \
+	"firewall in the way?)"
 
 #define HTML503                                                             \
 	"<html>\r\n<head><title>503 Service Temporarily Unavailable</title>"  \
@@ -55,33 +68,33 @@ static const struct api_case cases[] = {
 	{"200 with response members", 200, NULL, "7f3c-req", OK200,
 	 OUTCOME_DELETED, API_RETRY_NONE, NULL, NULL, NULL, NULL, NULL,
 	 "7f3c-req", RESPONSE},
-	{"204 with an empty object", 204, NULL, NULL, " {} \n",
-	 OUTCOME_DELETED, API_RETRY_NONE, NULL, NULL, NULL, NULL, NULL, NULL,
+	{"204 with an empty object", 204, NULL, "r204", " {} \n",
+	 OUTCOME_DELETED, API_RETRY_NONE, NULL, NULL, NULL, NULL, NULL, "r204",
 	 RESPONSE},
 	{"200 truncated body", 200, NULL, "r1", "{\"OptOutListArn\": \"arn",
 	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "InvalidResponse",
 	 "HTTP 200 with a body that is not a JSON object", NULL, NULL, NULL,
 	 "r1", NO_RESPONSE},
-	{"200 empty body", 200, NULL, NULL, "", OUTCOME_FAILED,
+	{"200 empty body", 200, NULL, "r", "", OUTCOME_FAILED,
 	 API_RETRY_TRANSIENT, "InvalidResponse",
 	 "HTTP 200 with a body that is not a JSON object", NULL, NULL, NULL,
-	 NULL, NO_RESPONSE},
-	{"200 JSON array", 200, NULL, NULL, "[{}]", OUTCOME_FAILED,
+	 "r", NO_RESPONSE},
+	{"200 JSON array", 200, NULL, "r", "[{}]", OUTCOME_FAILED,
 	 API_RETRY_TRANSIENT, "InvalidResponse",
 	 "HTTP 200 with a body that is not a JSON object", NULL, NULL, NULL,
-	 NULL, NO_RESPONSE},
-	{"200 HTML", 200, NULL, NULL, "<html>ok</html>", OUTCOME_FAILED,
+	 "r", NO_RESPONSE},
+	{"200 HTML", 200, NULL, "r", "<html>ok</html>", OUTCOME_FAILED,
 	 API_RETRY_TRANSIENT, "InvalidResponse",
 	 "HTTP 200 with a body that is not a JSON object", NULL, NULL, NULL,
-	 NULL, NO_RESPONSE},
-	{"200 trailing data", 200, NULL, NULL, "{} {}", OUTCOME_FAILED,
+	 "r", NO_RESPONSE},
+	{"200 trailing data", 200, NULL, "r", "{} {}", OUTCOME_FAILED,
 	 API_RETRY_TRANSIENT, "InvalidResponse",
 	 "HTTP 200 with a body that is not a JSON object", NULL, NULL, NULL,
-	 NULL, NO_RESPONSE},
-	{"200 invalid UTF-8", 200, NULL, NULL, "{\"OptOutListName\": \"\xff\"}",
+	 "r", NO_RESPONSE},
+	{"200 invalid UTF-8", 200, NULL, "r", "{\"OptOutListName\": \"\xff\"}",
 	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "InvalidResponse",
 	 "HTTP 200 with a body that is not a JSON object", NULL, NULL, NULL,
-	 NULL, NO_RESPONSE},
+	 "r", NO_RESPONSE},
 
 	/* where the code comes from */
 	{"header-only code", 400, "ResourceNotFoundException", "r2", "",
@@ -141,11 +154,11 @@ static const struct api_case cases[] = {
 	 "{\"__type\": 5, \"code\": \"ConflictException\", \"Message\": \"M\"}",
 	 OUTCOME_CONFLICT, API_RETRY_NONE, "ConflictException", "M", NULL, NULL,
 	 NULL, NULL, NO_RESPONSE},
-	{"nested __type ignored", 400, NULL, NULL,
+	{"nested __type ignored", 400, NULL, "r",
 	 "{\"error\": {\"__type\": \"ThrottlingException\"}}", OUTCOME_FAILED,
 	 API_RETRY_NONE, "HTTP400",
 	 "{\"error\": {\"__type\": \"ThrottlingException\"}}", NULL, NULL, NULL,
-	 NULL, NO_RESPONSE},
+	 "r", NO_RESPONSE},
 	{"code with odd bytes sanitised", 400, "Bad\x01" "Code\xc3\xa9", NULL,
 	 "",
 	 OUTCOME_FAILED, API_RETRY_NONE, "Bad?Code??",
@@ -191,41 +204,112 @@ static const struct api_case cases[] = {
 	 OUTCOME_REJECTED, API_RETRY_NONE, "ValidationException",
 	 "caf\xc3\xa9 \"x\"", NULL, NULL, NULL, NULL, NO_RESPONSE},
 
-	/* answers without a code */
-	{"HTML 503", 503, NULL, NULL, HTML503, OUTCOME_FAILED,
+	/* answers without a code (from the service: with a request id) */
+	{"HTML 503", 503, NULL, "r", HTML503, OUTCOME_FAILED,
 	 API_RETRY_TRANSIENT, "HTTP503",
 	 "503 Service Temporarily Unavailable 503 Service Temporarily "
 	 "Unavailable",
-	 NULL, NULL, NULL, NULL, NO_RESPONSE},
+	 NULL, NULL, NULL, "r", NO_RESPONSE},
 	{"empty 500", 500, NULL, "r5", "", OUTCOME_FAILED, API_RETRY_TRANSIENT,
 	 "HTTP500", "HTTP 500 without an error message", NULL, NULL, NULL, "r5",
 	 NO_RESPONSE},
-	{"502 plain text", 502, NULL, NULL, "Bad Gateway\n", OUTCOME_FAILED,
-	 API_RETRY_TRANSIENT, "HTTP502", "Bad Gateway", NULL, NULL, NULL, NULL,
+	{"502 plain text", 502, NULL, "r", "Bad Gateway\n", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "HTTP502", "Bad Gateway", NULL, NULL, NULL, "r",
 	 NO_RESPONSE},
-	{"504 JSON without code", 504, NULL, NULL, "{\"message\": \"timeout\"}",
+	{"504 JSON without code", 504, NULL, "r", "{\"message\": \"timeout\"}",
 	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "HTTP504", "timeout", NULL, NULL,
-	 NULL, NULL, NO_RESPONSE},
-	{"429 bare", 429, NULL, NULL, "", OUTCOME_FAILED, API_RETRY_THROTTLE,
+	 NULL, "r", NO_RESPONSE},
+	{"429 bare", 429, NULL, "r", "", OUTCOME_FAILED, API_RETRY_THROTTLE,
 	 "TooManyRequests", "HTTP 429 without an error message", NULL, NULL,
-	 NULL, NULL, NO_RESPONSE},
+	 NULL, "r", NO_RESPONSE},
 	{"429 with unknown code", 429, "SomethingNew", NULL, "", OUTCOME_FAILED,
 	 API_RETRY_THROTTLE, "SomethingNew",
 	 "HTTP 429 without an error message", NULL, NULL, NULL, NULL,
 	 NO_RESPONSE},
-	{"408 bare", 408, NULL, NULL, "", OUTCOME_FAILED, API_RETRY_TRANSIENT,
-	 "HTTP408", "HTTP 408 without an error message", NULL, NULL, NULL, NULL,
+	{"408 bare", 408, NULL, "r", "", OUTCOME_FAILED, API_RETRY_TRANSIENT,
+	 "HTTP408", "HTTP 408 without an error message", NULL, NULL, NULL, "r",
 	 NO_RESPONSE},
-	{"403 bare", 403, NULL, NULL, "Forbidden", OUTCOME_FAILED,
-	 API_RETRY_NONE, "HTTP403", "Forbidden", NULL, NULL, NULL, NULL,
+	{"403 bare", 403, NULL, "r", "Forbidden", OUTCOME_FAILED,
+	 API_RETRY_NONE, "HTTP403", "Forbidden", NULL, NULL, NULL, "r",
 	 NO_RESPONSE},
+	{"301 redirect", 301, NULL, "r", "", OUTCOME_FAILED, API_RETRY_NONE,
+	 "HTTP301", "HTTP 301 without an error message", NULL, NULL, NULL, "r",
+	 NO_RESPONSE},
+
+	/* answers that cannot be from the service: no request id and no AWS
+	 * error type; whatever the status, never final */
+	{"403 HTML from a WAF", 403, NULL, NULL, HTML403, OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer",
+	 FOREIGN(403) ": 403 Forbidden Request blocked by the security "
+	 "policy.",
+	 NULL, NULL, NULL, NULL, FOREIGN_ANSWER},
+	{"403 plain text", 403, NULL, NULL, "Forbidden", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer", FOREIGN(403) ": Forbidden",
+	 NULL, NULL, NULL, NULL, FOREIGN_ANSWER},
 	{"404 HTML from a proxy", 404, NULL, NULL,
 	 "<!DOCTYPE html><p>Not <b>found</b></p>", OUTCOME_FAILED,
-	 API_RETRY_NONE, "HTTP404", "Not found", NULL, NULL, NULL, NULL,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer", FOREIGN(404) ": Not found",
+	 NULL, NULL, NULL, NULL, FOREIGN_ANSWER},
+	{"407 Proxy Authentication Required", 407, NULL, NULL, HTML407,
+	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "NotAnAwsAnswer",
+	 FOREIGN(407) ": 407 Proxy Authentication Required 407 Proxy "
+	 "Authentication Required",
+	 NULL, NULL, NULL, NULL, FOREIGN_ANSWER},
+	{"blank request id is none", 403, NULL, " \t", "", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer", FOREIGN(403), NULL, NULL,
+	 NULL, NULL, FOREIGN_ANSWER},
+	{"code member not of the table", 403, NULL, NULL,
+	 "{\"code\": \"Forbidden\", \"message\": \"blocked\"}", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer",
+	 FOREIGN(403) ": {\"code\": \"Forbidden\", \"message\": \"blocked\"}",
+	 NULL, NULL, NULL, NULL, FOREIGN_ANSWER},
+	{"HTML 503 without request id", 503, NULL, NULL, HTML503,
+	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "NotAnAwsAnswer",
+	 FOREIGN(503) ": 503 Service Temporarily Unavailable 503 Service "
+	 "Temporarily Unavailable",
+	 NULL, NULL, NULL, NULL, FOREIGN_ANSWER},
+	{"429 without request id", 429, NULL, NULL, "", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer", FOREIGN(429), NULL, NULL,
+	 NULL, NULL, FOREIGN_ANSWER},
+	{"301 without request id", 301, NULL, NULL, "", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer", FOREIGN(301), NULL, NULL,
+	 NULL, NULL, FOREIGN_ANSWER},
+	{"200 HTML from a captive portal", 200, NULL, NULL,
+	 "<html><title>Sign in</title><body>Welcome to the guest network"
+	 "</body></html>",
+	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "NotAnAwsAnswer",
+	 FOREIGN(200) ": Sign in Welcome to the guest network", NULL, NULL,
+	 NULL, NULL, FOREIGN_ANSWER},
+	{"200 JSON object without request id", 200, NULL, NULL,
+	 "{\"OptOutListName\": \"marketing\"}", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer",
+	 FOREIGN(200) ": {\"OptOutListName\": \"marketing\"}", NULL, NULL,
+	 NULL, NULL, FOREIGN_ANSWER},
+	{"204 without request id", 204, NULL, NULL, "", OUTCOME_FAILED,
+	 API_RETRY_TRANSIENT, "NotAnAwsAnswer", FOREIGN(204), NULL, NULL,
+	 NULL, NULL, FOREIGN_ANSWER},
+
+	/* no request id, but an AWS error type: still the service */
+	{"400 ValidationException without request id", 400, NULL, NULL,
+	 "{\"__type\": \"ValidationException\", \"message\": \"bad\"}",
+	 OUTCOME_REJECTED, API_RETRY_NONE, "ValidationException", "bad", NULL,
+	 NULL, NULL, NULL, NO_RESPONSE},
+	{"403 error type header without request id", 403,
+	 "SomethingNew", NULL, HTML403, OUTCOME_FAILED, API_RETRY_NONE,
+	 "SomethingNew", "403 Forbidden Request blocked by the security "
+	 "policy.", NULL, NULL, NULL, NULL, NO_RESPONSE},
+	{"403 AccessDeniedException code member without request id", 403,
+	 NULL, NULL, "{\"code\": \"AccessDeniedException\"}", OUTCOME_DENIED,
+	 API_RETRY_NONE, "AccessDeniedException",
+	 "{\"code\": \"AccessDeniedException\"}", NULL, NULL, NULL, NULL,
 	 NO_RESPONSE},
-	{"301 redirect", 301, NULL, NULL, "", OUTCOME_FAILED, API_RETRY_NONE,
-	 "HTTP301", "HTTP 301 without an error message", NULL, NULL, NULL, NULL,
-	 NO_RESPONSE},
+	{"403 HTML with a request id", 403, NULL, "r403", HTML403,
+	 OUTCOME_FAILED, API_RETRY_NONE, "HTTP403",
+	 "403 Forbidden Request blocked by the security policy.", NULL, NULL,
+	 NULL, "r403", NO_RESPONSE},
+	{"407 with a request id", 407, NULL, "r407", "", OUTCOME_FAILED,
+	 API_RETRY_NONE, "HTTP407", "HTTP 407 without an error message", NULL,
+	 NULL, NULL, "r407", NO_RESPONSE},
 	{"unknown 4xx code", 400, NULL, NULL,
 	 "{\"__type\": \"SerializationException\", \"Message\": \"bad body\"}",
 	 OUTCOME_FAILED, API_RETRY_NONE, "SerializationException", "bad body",
@@ -238,13 +322,13 @@ static const struct api_case cases[] = {
 	 OUTCOME_REJECTED, API_RETRY_NONE, "ValidationException",
 	 "HTTP 500 without an error message", NULL, NULL, NULL, NULL,
 	 NO_RESPONSE},
-	{"excerpt: control bytes and bad UTF-8", 500, NULL, NULL,
+	{"excerpt: control bytes and bad UTF-8", 500, NULL, "r",
 	 "  a\x01\x02 b\t\xff c\xe2\x82\xac  ", OUTCOME_FAILED,
 	 API_RETRY_TRANSIENT, "HTTP500", "a b ? c\xe2\x82\xac", NULL, NULL,
-	 NULL, NULL, NO_RESPONSE},
-	{"excerpt: nothing printable", 500, NULL, NULL, " \r\n\t ",
+	 NULL, "r", NO_RESPONSE},
+	{"excerpt: nothing printable", 500, NULL, "r", " \r\n\t ",
 	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "HTTP500",
-	 "HTTP 500 without an error message", NULL, NULL, NULL, NULL,
+	 "HTTP 500 without an error message", NULL, NULL, NULL, "r",
 	 NO_RESPONSE},
 	{"request id sanitised", 500, NULL, " ab\x01" "cd\xc3\xa9 ", "",
 	 OUTCOME_FAILED, API_RETRY_TRANSIENT, "HTTP500",
@@ -267,7 +351,10 @@ static void check_result(const char *name, const struct api_result *res,
 	       name);
 	is_str(res->aws_request_id, c->aws_request_id, "%s: request id",
 	       name);
-	is_int(res->response != NULL, c->response, "%s: response", name);
+	is_int(res->response != NULL, (c->expect & RESPONSE) != 0,
+	       "%s: response", name);
+	is_int(res->foreign, (c->expect & FOREIGN_ANSWER) != 0,
+	       "%s: foreign", name);
 }
 
 static void test_fixtures(void)
@@ -305,6 +392,7 @@ static void test_response_members(void)
 
 	memset(&http, 0, sizeof(http));
 	http.status = 200;
+	http.request_id = "r";
 	http.body = OK200 "garbage that body_len leaves out";
 	http.body_len = strlen(OK200);
 	is_int(api_parse_response(&http, &res), 0, "200: returns 0");
@@ -365,6 +453,7 @@ static void test_lengths(void)
 	memset(body, 'z', 1000);
 	body[1000] = '\0';
 	http.status = 500;
+	http.request_id = "r";
 	http.body = body;
 	http.body_len = 1000;
 	api_parse_response(&http, &res);
@@ -627,6 +716,123 @@ static void test_region(void)
 	}
 }
 
+struct list_region_case {
+	const char *list;
+	const char *extra; /* aws.extra_regions */
+	int ret;
+	const char *region; /* NULL: untouched */
+	const char *message; /* NULL: untouched */
+};
+
+#define NO_SERVICE(r, p)                                                    \
+	"OptOutListName: sms-voice does not exist in " r " (partition " p   \
+	") as far as this build knows; if AWS has launched it there, add "  \
+	"the region to aws.extra_regions"
+
+static void test_list_region(void)
+{
+	static const struct list_region_case rows[] = {
+		{"marketing", NULL, -ENOENT, NULL, NULL},
+		{"arn-like", "mars", -ENOENT, NULL, NULL},
+		{ARN, NULL, 0, "us-east-1", NULL},
+		{"arn:aws:sms-voice:eu-west-2:1:opt-out-list/x", NULL, 0,
+		 "eu-west-2", NULL},
+		{"arn:aws:sms-voice:ap-southeast-6:1:opt-out-list/x", "", 0,
+		 "ap-southeast-6", NULL},
+		{"arn:aws-us-gov:sms-voice:us-gov-west-1:1:opt-out-list/x",
+		 NULL, 0, "us-gov-west-1", NULL},
+		{"arn:aws-us-gov:sms-voice:us-gov-east-1:1:opt-out-list/x",
+		 NULL, 0, "us-gov-east-1", NULL},
+		/* made-up regions */
+		{"arn:aws:sms-voice:mars-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: region \"mars-east-1\" is in no AWS "
+		 "partition"},
+		{"arn:aws:sms-voice:mars:1:opt-out-list/x", "mars", -EINVAL,
+		 NULL,
+		 "OptOutListName: region \"mars\" is in no AWS partition"},
+		/* a region of the partition where the service is not (yet) */
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL, NO_SERVICE("region \"ap-southeast-7\"", "aws")},
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x",
+		 "ap-southeast-7", 0, "ap-southeast-7", NULL},
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x",
+		 "eu-west-9, ap-southeast-7", 0, "ap-southeast-7", NULL},
+		{"arn:aws:sms-voice:ap-southeast-7:1:opt-out-list/x",
+		 "ap-southeast-77,ap-southeast", -EINVAL, NULL,
+		 NO_SERVICE("region \"ap-southeast-7\"", "aws")},
+		{"arn:aws-cn:sms-voice:cn-north-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL, NO_SERVICE("region \"cn-north-1\"", "aws-cn")},
+		{"arn:aws-cn:sms-voice:cn-north-1:1:opt-out-list/x",
+		 "cn-north-1", 0, "cn-north-1", NULL},
+		{"arn:aws-iso:sms-voice:us-iso-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 NO_SERVICE("region \"us-iso-east-1\"", "aws-iso")},
+		/* the partition must be known and the region's own */
+		{"arn:aws-cn:sms-voice:us-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: region \"us-east-1\" is in partition aws, "
+		 "not in aws-cn"},
+		{"arn:aws:sms-voice:us-gov-west-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: region \"us-gov-west-1\" is in partition "
+		 "aws-us-gov, not in aws"},
+		{"arn:aws-us-gov:sms-voice:us-east-1:1:opt-out-list/x",
+		 "us-east-1", -EINVAL, NULL,
+		 "OptOutListName: region \"us-east-1\" is in partition aws, "
+		 "not in aws-us-gov"},
+		{"arn:aws-mars:sms-voice:us-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: partition \"aws-mars\" is not an AWS "
+		 "partition"},
+		{"arn:AWS:sms-voice:us-east-1:1:opt-out-list/x", NULL, -EINVAL,
+		 NULL,
+		 "OptOutListName: the partition is not an AWS partition"},
+		{"arn:aws0123456789012345678901234567890123:sms-voice:"
+		 "us-east-1:1:x",
+		 NULL, -EINVAL, NULL,
+		 "OptOutListName: the partition is not an AWS partition"},
+		/* values that could hold a number are never repeated */
+		{"arn:aws:sms-voice:14155550100:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: the region is in no AWS partition"},
+		{"arn:aws:sms-voice:us-east-14155550100:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL, NO_SERVICE("the region", "aws")},
+		{"arn:14155550100:sms-voice:us-east-1:1:opt-out-list/x", NULL,
+		 -EINVAL, NULL,
+		 "OptOutListName: the partition is not an AWS partition"},
+		/* no usable region at all */
+		{"arn:aws:sms-voice::1:opt-out-list/x", NULL, -EINVAL, NULL,
+		 "OptOutListName: an ARN must name an sms-voice region"},
+		{"arn:aws:sms-voice:US-EAST-1:1:opt-out-list/x", NULL, -EINVAL,
+		 NULL, "OptOutListName: an ARN must name an sms-voice region"},
+		{"arn:aws:sns:us-east-1:1:topic", NULL, -EINVAL, NULL,
+		 "OptOutListName: an ARN must name an sms-voice region"},
+	};
+	/* as large as struct request's error_message */
+	char region[API_REGION_MAX], msg[256];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memcpy(region, "untouched", 10);
+		memcpy(msg, "untouched", 10);
+		ret = api_list_region(rows[i].list, rows[i].extra, region,
+				      sizeof(region), msg, sizeof(msg));
+		is_int(ret, rows[i].ret, "list region of \"%s\" (extra %s)",
+		       rows[i].list, rows[i].extra ? rows[i].extra : "none");
+		is_str(region, rows[i].region ? rows[i].region : "untouched",
+		       "list region of \"%s\": region", rows[i].list);
+		is_str(msg, rows[i].message ? rows[i].message : "untouched",
+		       "list region of \"%s\": message", rows[i].list);
+		ok(strlen(msg) + 1 < sizeof(msg),
+		   "list region of \"%s\": message not cut", rows[i].list);
+	}
+	ret = api_list_region("arn:aws:sms-voice:mars-1:1:x", NULL, region,
+			      sizeof(region), NULL, 0);
+	is_int(ret, -EINVAL, "list region without errbuf");
+}
+
 int main(void)
 {
 	test_fixtures();
@@ -636,5 +842,6 @@ int main(void)
 	test_transport();
 	test_build_body();
 	test_region();
+	test_list_region();
 	return tap_done();
 }

@@ -154,6 +154,11 @@ static const char topic_msg[] =
 	"must be 1 to 249 characters of A-Z, a-z, 0-9, '.', '_' and '-'";
 static const char region_msg[] =
 	"must be 1 to 31 characters of a-z, 0-9 and '-'";
+static const char no_partition_msg[] = "the region is in no AWS partition";
+#define NO_SERVICE_MSG(partition)                                           \
+	"sms-voice does not exist in the region (partition " partition ") " \
+	"as far as this build knows; if AWS has launched it there, add the " \
+	"region to aws.extra_regions"
 static const char rate_msg[] =
 	"must be a number between 0 and 100000 (0 = no limit)";
 static const char level_msg[] =
@@ -177,7 +182,8 @@ static const struct bad bad_values[] = {
 	{"aws.region", "US-EAST-1", region_msg},
 	{"aws.region", "us_east_1", region_msg},
 	{"aws.region", "us east 1", region_msg},
-	{"aws.region", "abcdefghijklmnopqrstuvwxyz-1234", NULL}, /* 31: ok */
+	/* 31 characters pass the syntax; no partition has such a region */
+	{"aws.region", "abcdefghijklmnopqrstuvwxyz-1234", no_partition_msg},
 	{"aws.region", "abcdefghijklmnopqrstuvwxyz-12345", region_msg},
 	{"aws.endpoint", "ftp://example.com", "must start with http:// or "
 					       "https://"},
@@ -367,6 +373,85 @@ static void test_bad_values(void)
 	for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
 		try_value(bad_values[i].key, bad_values[i].value,
 			  bad_values[i].msg, NULL);
+}
+
+/*
+ * aws.region must be a region where sms-voice exists (the table, or
+ * aws.extra_regions given anywhere: before, after, or as -o).
+ */
+static void test_regions(void)
+{
+	static const struct {
+		const char *key;
+		const char *value;
+		const char *msg; /* NULL: accepted */
+		const char *extra;
+	} rows[] = {
+		{"aws.region", "mars", no_partition_msg, NULL},
+		{"aws.region", "mars-east-1", no_partition_msg, NULL},
+		{"aws.region", "xx-future-1", no_partition_msg, NULL},
+		{"aws.region", "mars", no_partition_msg,
+		 "aws.extra_regions = ap-southeast-7"},
+		{"aws.region", "cn-north-1", NO_SERVICE_MSG("aws-cn"), NULL},
+		{"aws.region", "us-iso-east-1", NO_SERVICE_MSG("aws-iso"), NULL},
+		{"aws.region", "ap-southeast-7", NO_SERVICE_MSG("aws"), NULL},
+		{"aws.region", "ap-southeast-7", NO_SERVICE_MSG("aws"),
+		 "aws.extra_regions = ap-southeast-8"},
+		{"aws.region", "us-gov-west-1", NULL, NULL},
+		{"aws.region", "us-gov-east-1", NULL, NULL},
+		{"aws.region", "eu-central-2", NULL, NULL},
+		{"aws.region", "ap-southeast-6", NULL, NULL},
+		{"aws.region", "ap-southeast-7", NULL,
+		 "aws.extra_regions = ap-southeast-7"},
+		{"aws.region", "cn-north-1", NULL,
+		 "aws.extra_regions = cn-northwest-1, cn-north-1"},
+		{"aws.extra_regions", "", NULL, NULL},
+		{"aws.extra_regions", "ap-southeast-7", NULL, NULL},
+		{"aws.extra_regions", "ap-southeast-7, eu-west-9\tcn-north-2",
+		 NULL, NULL},
+		{"aws.extra_regions", "us-east-1", NULL, NULL},
+		{"aws.extra_regions", "mars",
+		 "entry 1 is not a region of any AWS partition (names look "
+		 "like ap-southeast-7)",
+		 NULL},
+		{"aws.extra_regions", "ap-southeast-7,mars-east-1",
+		 "entry 2 is not a region of any AWS partition (names look "
+		 "like ap-southeast-7)",
+		 NULL},
+		{"aws.extra_regions", "ap-southeast-7 AP-EAST-9",
+		 "entry 2 is not a region name (1 to 31 characters of a-z, "
+		 "0-9 and '-'; entries are separated by commas or blanks)",
+		 NULL},
+		{"aws.extra_regions", "ap-southeast-7;eu-west-9",
+		 "entry 1 is not a region name (1 to 31 characters of a-z, "
+		 "0-9 and '-'; entries are separated by commas or blanks)",
+		 NULL},
+	};
+	char *ov[] = {"aws.extra_regions=ap-southeast-7"};
+	struct config cfg;
+	struct text t;
+	char err[512];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		try_value(rows[i].key, rows[i].value, rows[i].msg,
+			  rows[i].extra);
+
+	/* the list may come after the region, from -o */
+	file_with(&t, "aws.region = ap-southeast-7", "aws.region", NULL);
+	ret = load(&cfg, t.buf, ov, 1, err, sizeof(err));
+	is_int(ret, 0, "aws.extra_regions from -o admits aws.region (%s)",
+	       err);
+	is_str(cfg.aws_region, "ap-southeast-7", "extra region: aws.region");
+	is_str(cfg.aws_extra_regions, "ap-southeast-7",
+	       "extra region: aws.extra_regions kept");
+	config_done(&cfg);
+	ret = load(&cfg, file_with(&t, NULL, NULL, NULL), NULL, 0, err,
+		   sizeof(err));
+	is_int(ret, 0, "base loads (%s)", err);
+	ok(cfg.aws_extra_regions == NULL, "aws.extra_regions: none by default");
+	config_done(&cfg);
 }
 
 static void test_topic_lengths(void)
@@ -1175,6 +1260,15 @@ static void test_env(void)
 		      "characters of a-z, 0-9 and '-'"},
 		{"bad AWS_REGION unused", "Bad_Region", NULL,
 		 "aws.region = us-west-1", NULL, "us-west-1", NULL},
+		{"made-up AWS_REGION", "mars", NULL, NULL, NULL, NULL,
+		 NAME ": aws.region: AWS_REGION: the region is in no AWS "
+		      "partition"},
+		{"AWS_DEFAULT_REGION without sms-voice", NULL, "cn-north-1",
+		 NULL, NULL, NULL,
+		 NAME ": aws.region: AWS_DEFAULT_REGION: "
+		      NO_SERVICE_MSG("aws-cn")},
+		{"made-up AWS_REGION unused", "mars", NULL,
+		 "aws.region = us-west-1", NULL, "us-west-1", NULL},
 		{"none", NULL, NULL, NULL, NULL, NULL,
 		 NAME ": aws.region: required (or set AWS_REGION)"},
 		{"both empty", "", "", NULL, NULL, NULL,
@@ -1335,7 +1429,8 @@ static void test_files(const char *dir)
 /* Every key of ours, for the sample check. */
 static const char *const all_keys[] = {
 	"requests.topic",      "results.topic",       "requests.max_bytes",
-	"aws.region",          "aws.endpoint",        "aws.profile",
+	"aws.region",          "aws.extra_regions",   "aws.endpoint",
+	"aws.profile",
 	"aws.ca_file",         "aws.rate_limit",      "retry.max_seconds",
 	"retry.base_ms",       "retry.cap_ms",        "sender.workers",
 	"sender.max_inflight", "http.connect_timeout_ms", "http.timeout_ms",
@@ -1420,7 +1515,7 @@ static void test_sample(void)
 		       "sample: %s is the default", numeric[i].key);
 	is_int(cfg.log_level, dflt.log_level, "sample: log.level default");
 	ok(cfg.aws_endpoint == NULL && cfg.aws_profile == NULL &&
-		   cfg.aws_ca_file == NULL,
+		   cfg.aws_ca_file == NULL && cfg.aws_extra_regions == NULL,
 	   "sample: optional AWS keys left out");
 	ok(cfg.metrics_listen == NULL, "sample: metrics off by default");
 	config_done(&dflt);
@@ -1482,6 +1577,7 @@ int main(void)
 	test_bad_values();
 	test_bools();
 	test_topic_lengths();
+	test_regions();
 	test_numeric();
 	test_syntax();
 	test_layout();
