@@ -95,7 +95,6 @@ struct api_result {
 	char *error_resource_id;
 	char *aws_request_id;
 	struct cJSON *response; /* on success: the response object (owned) */
-	bool foreign; /* an answer that is not from AWS (a proxy's page) */
 };
 
 /*
