@@ -808,11 +808,17 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		step(&pl, POLL_INTERVAL_MS);
 		backpressure(&pl);
 		/* Always served, so that rebalances and the poll interval are
-		 * kept; paused partitions deliver nothing more, so the bound
-		 * is exceeded at most by what was already fetched. */
+		 * kept.  At the bound consumption is paused before the next
+		 * poll: librdkafka then drops what it prefetched (and fetches
+		 * it again on resume) instead of handing it over, so no more
+		 * than sender.max_inflight jobs are ever alive. */
 		while (!*stop) {
-			rd_kafka_message_t *rkm = consumer_poll(pl.consumer);
+			rd_kafka_message_t *rkm;
 
+			if (pl.alive >= cfg->sender_max_inflight &&
+			    !consumer_paused(pl.consumer))
+				backpressure(&pl);
+			rkm = consumer_poll(pl.consumer);
 			if (!rkm)
 				break;
 			r = handle_record(&pl, rkm);
