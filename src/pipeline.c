@@ -502,6 +502,19 @@ static void step(struct pipeline *pl, int timeout_ms)
 	resend(pl);
 }
 
+/* WATCHDOG=1 (paced by notify.c) while the sender workers loop: the caller
+ * is the main loop itself, so it runs too.  The workers' heartbeat may be
+ * up to half the watchdog interval old, but never less than 5 s. */
+static void watchdog(struct pipeline *pl)
+{
+	uint64_t wd = notify_watchdog_usec();
+	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
+
+	if (max_age < 5000)
+		max_age = 5000;
+	notify_watchdog(sender_healthy(pl->sender, max_age));
+}
+
 static void on_assigned(void *opaque,
 			const rd_kafka_topic_partition_list_t *parts)
 {
@@ -545,6 +558,9 @@ static void on_revoking(void *opaque,
 						    parts->elems[i].partition);
 			if (alive == 0)
 				break;
+			/* A drain may take up to shutdown.timeout_ms, as long
+			 * as WatchdogSec=: systemd must not kill us for it. */
+			watchdog(pl);
 			step(pl, 50);
 		}
 		consumer_commit(pl->consumer);
@@ -612,14 +628,9 @@ static void region_rate(const char *region, double rate, void *opaque)
 static void health(struct pipeline *pl)
 {
 	int64_t now = util_mono_ms();
-	uint64_t wd = notify_watchdog_usec();
-	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
-	char state[256];
+	char state[256], lag[24];
 
-	if (max_age < 5000)
-		max_age = 5000;
-	/* The main loop runs (we are here); the workers loop too? */
-	notify_watchdog(sender_healthy(pl->sender, max_age));
+	watchdog(pl);
 	if (now - pl->status_at_ms < 1000)
 		return;
 	pl->status_at_ms = now;
@@ -648,15 +659,18 @@ static void health(struct pipeline *pl)
 		snprintf(state, sizeof(state), "waiting for Kafka");
 	else
 		snprintf(state, sizeof(state), "running");
+	if (pl->lag < 0)
+		snprintf(lag, sizeof(lag), "unknown");
+	else
+		snprintf(lag, sizeof(lag), "%" PRId64, pl->lag);
 	notify_status("%s; deleted %" PRIu64 ", not_found %" PRIu64
 		      ", conflict %" PRIu64 ", rejected %" PRIu64
 		      ", denied %" PRIu64 ", failed %" PRIu64
-		      "; %zu in flight; %.1f/s; lag %s%" PRId64,
+		      "; %zu in flight; %.1f/s; lag %s",
 		      state, pl->done[OUTCOME_DELETED],
 		      pl->done[OUTCOME_NOT_FOUND], pl->done[OUTCOME_CONFLICT],
 		      pl->done[OUTCOME_REJECTED], pl->done[OUTCOME_DENIED],
-		      pl->done[OUTCOME_FAILED], pl->alive, pl->rate,
-		      pl->lag < 0 ? "unknown" : "", pl->lag < 0 ? 0 : pl->lag);
+		      pl->done[OUTCOME_FAILED], pl->alive, pl->rate, lag);
 }
 
 /* Keys a reload applies; every other change needs a restart. */

@@ -4,7 +4,9 @@ socket (NOTIFY_SOCKET) and sets WATCHDOG_USEC, and checks READY=1 ->
 STATUS=/WATCHDOG=1 -> STOPPING=1, pings while idle and while paused by an
 outage, no pings when a sender worker hangs (test-only fault hook),
 RELOADING=1/READY=1 around a SIGHUP reload that applies what it can and
-names what needs a restart.
+names what needs a restart, STATUS='s "lag unknown" / "lag N", and pings
+that go on while a rebalance drains the revoked partitions' calls (a second
+instance joins while slow calls are on the wire).
 
 Notifications arrive on their own datagram socket, independently of the log:
 a test waits for them (Daemon.wait_notify*, with a timeout), it never reads
@@ -62,6 +64,9 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
            "READY=1 comes before anything else of note")
     tap.ok(d.wait_notify(r"^STATUS=(running|waiting for Kafka);", 10),
            "STATUS= says the state")
+    # Before the first assignment the consumer's lag is unknown.
+    tap.ok(d.wait_notify(r"^STATUS=.*; lag unknown$", 10),
+           "STATUS= says \"lag unknown\" while the lag is unknown")
     good, what = steady_pings(d, 3, 1000000)
     tap.ok(good, "idle: WATCHDOG=1 within every interval (%s)" % what)
 
@@ -70,6 +75,8 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
     tap.is_(len(got), 20, "outcomes delivered")
     tap.ok(d.wait_notify(r"^STATUS=running; deleted 20, .*; 0 in flight", 10),
            "STATUS= counts the outcomes and the requests in flight")
+    tap.ok(d.wait_notify(r"^STATUS=running; deleted 20, .*; lag 0$", 15),
+           "STATUS= says \"lag N\" once the lag is known")
 
     # An outage: credentials rejected -> paused; pings go on.
     endpoint.set_credentials([])
@@ -131,6 +138,14 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
            stopping > d.notifications().index("READY=1"),
            "READY=1 -> ... -> STOPPING=1")
     d.notify_delay = 0
+    lags = [n for n in d.notifications()
+            if n.startswith("STATUS=") and "; lag " in n]
+    bad = [n for n in lags if not re.search(r"; lag (unknown|[0-9]+)$", n)]
+    tap.ok(lags and not bad,
+           "every STATUS= ends in \"lag unknown\" or \"lag N\" (%d of %d "
+           "do not: %r)" % (len(bad), len(lags), bad[:2]))
+    tap.ok(not any("lag unknown0" in n for n in d.notifications()),
+           "never \"lag unknown0\"")
 
     # A wedged sender worker: the pings stop, so systemd would restart us.
     h = lib.Daemon(lib.base_config(cluster, endpoint, "notify-hang"),
@@ -146,5 +161,47 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
            "a hung worker: no WATCHDOG=1 any more")
     tap.ok(h.alive(), "the main loop itself still runs")
     h.kill()
+
+# A rebalance drain: a second instance joins the group while slow calls
+# are on the wire.  The first one revokes partitions and waits (inside the
+# rebalance callback) for their calls to finish; it must keep pinging all
+# along, or systemd kills it mid-drain (WatchdogSec= shorter than the drain).
+SLOW_MS = 12000
+WD_USEC = 2000000
+with lib.Cluster(topics=["requests:4", "results:1"]) as cluster, \
+        lib.Endpoint() as endpoint:
+    endpoint.set_state(STATE)
+    endpoint.set_faults([{"fault": "slow:%d" % SLOW_MS, "times": -1}])
+    cfg = lib.base_config(cluster, endpoint, "notify-drain")
+    cfg.update({"log.level": "info", "aws.rate_limit": "0",
+                "http.timeout_ms": "60000"})
+    a = lib.Daemon(cfg, env={"WATCHDOG_USEC": str(WD_USEC)})
+    tap.ok(a.wait_notify(r"^READY=1$", 30), "drain: first instance READY=1")
+    tap.ok(a.wait_notify(r"^STATUS=running;", 30),
+           "drain: first instance assigned")
+    lib.produce(cluster.bootstrap, "requests",
+                [(None, json.dumps({"RequestId": "drain%d" % i,
+                                    "OptOutListName": "n",
+                                    "OptedOutNumber": NUMBERS[i]}), i % 4)
+                 for i in range(8)])
+    tap.ok(a.wait_notify(r"^STATUS=running; deleted 0, .*; 8 in flight;", 15),
+           "drain: 8 slow calls on the wire, 2 per partition")
+    b = lib.Daemon(cfg, notify=False)
+    revoking = a.wait_log(r"revoking [1-9][0-9]* partition\(s\)", 30)
+    t_revoke = time.monotonic()
+    tap.ok(revoking, "drain: the second instance takes partitions away")
+    got = lib.consume_all(cluster.bootstrap, "results", 8, SLOW_MS / 1000 + 30)
+    t_end = time.monotonic()
+    tap.is_(len(got), 8, "drain: every request has its outcome")
+    during, gap = ping_gaps(a, t_revoke, t_end)
+    tap.ok(gap < WD_USEC / 1e6,
+           "drain: WATCHDOG=1 keeps coming while the revoked partitions "
+           "drain (%d pings in %.1f s, longest gap %.2f s, WATCHDOG_USEC "
+           "%.1f s)" % (during, t_end - t_revoke, gap, WD_USEC / 1e6))
+    tap.ok(a.alive() and b.alive(), "drain: both instances still run")
+    if tap.failed:
+        a.dump_log(tap, 30)
+    b.stop()
+    a.stop()
 
 tap.done()
