@@ -6,6 +6,13 @@
  * never past a request without a delivered outcome.  The rebalance callback
  * serves both protocols: COOPERATIVE uses incremental (un)assign, EAGER the
  * whole assignment.
+ *
+ * librdkafka prefetches records into its local queue ahead of the main
+ * loop; by default up to 100000 records or 64 MiB, whatever the in-flight
+ * bound.  The prefetch is sized from the bound instead (consumer_prefetch()),
+ * unless the user sets those properties: memory stays proportional to
+ * sender.max_inflight under any backlog, and what a pause throws away (and a
+ * resume fetches again) stays small.
  */
 #include "consumer.h"
 
@@ -114,6 +121,61 @@ static int set(rd_kafka_conf_t *conf, const char *name, const char *value,
 	return -EINVAL;
 }
 
+int consumer_prefetch(unsigned max_inflight, size_t max_bytes,
+		      unsigned *ret_min_messages, unsigned *ret_max_kbytes)
+{
+	uint64_t kb;
+
+	if (!max_inflight || !max_bytes)
+		return -EINVAL;
+	kb = ((uint64_t)max_inflight * max_bytes + 1023) / 1024;
+	if (kb > CONSUMER_PREFETCH_KBYTES_MAX)
+		kb = CONSUMER_PREFETCH_KBYTES_MAX;
+	*ret_min_messages = max_inflight;
+	*ret_max_kbytes = (unsigned)kb;
+	return 0;
+}
+
+/* librdkafka's prefetch, sized from the in-flight bound (consumer.h). */
+static int set_prefetch(rd_kafka_conf_t *conf, const struct config *cfg,
+			char *errbuf, size_t errlen)
+{
+	unsigned msgs, kb;
+	char v[24];
+
+	if (consumer_prefetch(cfg->sender_max_inflight, cfg->requests_max_bytes,
+			      &msgs, &kb) < 0) {
+		snprintf(errbuf, errlen, "consumer: no in-flight bound");
+		return -EINVAL;
+	}
+	snprintf(v, sizeof(v), "%u", msgs);
+	if (set(conf, "queued.min.messages", v, errbuf, errlen) < 0)
+		return -EINVAL;
+	snprintf(v, sizeof(v), "%u", kb);
+	return set(conf, "queued.max.messages.kbytes", v, errbuf, errlen);
+}
+
+/* What librdkafka made of the prefetch properties (it adjusts
+ * fetch.max.bytes itself). */
+static void log_prefetch(rd_kafka_t *rk)
+{
+	static const char *const names[] = {"queued.min.messages",
+					    "queued.max.messages.kbytes",
+					    "fetch.max.bytes"};
+	char v[3][32];
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		n = sizeof(v[i]);
+		if (rd_kafka_conf_get(rd_kafka_conf(rk), names[i], v[i], &n) !=
+		    RD_KAFKA_CONF_OK)
+			snprintf(v[i], sizeof(v[i]), "?");
+	}
+	log_info("requests consumer prefetch: queued.min.messages %s, "
+		 "queued.max.messages.kbytes %s, fetch.max.bytes %s",
+		 v[0], v[1], v[2]);
+}
+
 struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 			      const struct consumer_hooks *hooks,
 			      char *errbuf, size_t errlen)
@@ -134,7 +196,8 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 	/* Defaults the user may change, then theirs, then ours. */
 	if (set(conf, "partition.assignment.strategy", "cooperative-sticky",
 		errbuf, errlen) < 0 ||
-	    set(conf, "auto.offset.reset", "earliest", errbuf, errlen) < 0)
+	    set(conf, "auto.offset.reset", "earliest", errbuf, errlen) < 0 ||
+	    set_prefetch(conf, cfg, errbuf, errlen) < 0)
 		goto fail;
 	if (config_apply_kafka(cfg, conf, true, errbuf, errlen) < 0)
 		goto fail;
@@ -158,6 +221,7 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 		goto fail;
 	}
 	conf = NULL;
+	log_prefetch(c->rk);
 	rd_kafka_poll_set_consumer(c->rk);
 	c->q = rd_kafka_queue_get_consumer(c->rk);
 	rd_kafka_queue_io_event_enable(c->q, wake_fd, "c", 1);

@@ -35,8 +35,27 @@ struct consumer_hooks {
 	void *opaque;
 };
 
+/* librdkafka's own default of queued.max.messages.kbytes: the sized
+ * prefetch never exceeds it. */
+#define CONSUMER_PREFETCH_KBYTES_MAX 65536
+
+/*
+ * The prefetch rule: librdkafka keeps fetching while its local queue holds
+ * fewer than @max_inflight records (queued.min.messages) and fewer than
+ * @max_inflight x @max_bytes bytes, in KiB rounded up and at most
+ * CONSUMER_PREFETCH_KBYTES_MAX (queued.max.messages.kbytes); librdkafka
+ * then caps fetch.max.bytes at the latter, but never below its
+ * message.max.bytes.  Writes both and returns 0; -EINVAL when either
+ * argument is 0.  Pure; any thread.
+ */
+int consumer_prefetch(unsigned max_inflight, size_t max_bytes,
+		      unsigned *ret_min_messages, unsigned *ret_max_kbytes);
+
 /* Creates the consumer, subscribes to requests.topic and wakes the main
- * loop through @wake_fd when its queue gets events. */
+ * loop through @wake_fd when its queue gets events.  queued.min.messages
+ * and queued.max.messages.kbytes default to consumer_prefetch() of
+ * sender.max_inflight and requests.max_bytes; kafka.* or consumer.* values
+ * of them win. */
 struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 			      const struct consumer_hooks *hooks,
 			      char *errbuf, size_t errlen);

@@ -22,7 +22,12 @@
  * Times are converted with the proleptic Gregorian day count, without the
  * C library's time zone machinery.
  *
- * Pure: no I/O, no threads, no logging.
+ * Container URLs are taken apart by libcurl's own URL parser (curl_url()),
+ * the one the transfer will use, so that the host that is checked is the
+ * host that is reached: a second, hand-written parser would disagree with
+ * it on some input ("http://127.0.0.1:80@evil.example/").
+ *
+ * Pure: no I/O, no threads, no logging (libcurl's URL API does none).
  */
 #include "credsource.h"
 
@@ -38,6 +43,7 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #define XML_DEPTH_MAX 32
@@ -928,83 +934,127 @@ int credsource_sts_url(const char *region, bool fips, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
-static bool host_is_local(const char *host, bool bracketed)
+/* @host as libcurl's URL parser gives it: IPv4 numbers already in dotted
+ * decimal, an IPv6 address in brackets. */
+static bool host_is_local(const char *host)
 {
 	static const unsigned char agent6[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0,
 						 0,    0,    0,    0,    0, 0,
 						 0,    0,    0,    0x23};
 	unsigned char a[16];
+	char v6[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(host);
 
-	if (!bracketed && !strcasecmp(host, "localhost"))
+	if (!strcasecmp(host, "localhost"))
 		return true;
-	if (!bracketed && inet_pton(AF_INET, host, a) == 1)
+	if (inet_pton(AF_INET, host, a) == 1)
 		return a[0] == 127 ||
 		       (a[0] == 169 && a[1] == 254 && a[2] == 170 &&
 			(a[3] == 2 || a[3] == 23));
-	if (bracketed && inet_pton(AF_INET6, host, a) == 1)
+	if (n < 2 || n - 2 >= sizeof(v6) || host[0] != '[' ||
+	    host[n - 1] != ']')
+		return false;
+	memcpy(v6, host + 1, n - 2);
+	v6[n - 2] = '\0';
+	if (inet_pton(AF_INET6, v6, a) == 1)
 		return !memcmp(a, &in6addr_loopback, 16) ||
 		       !memcmp(a, agent6, 16);
+	return false;
+}
+
+/* True when the URL in @u has any user-info part, even an empty one
+ * ("http://@host/"): libcurl would send it, or it hides the real host from
+ * a reader ("http://127.0.0.1:80@evil.example/"). */
+static bool has_userinfo(CURLU *u)
+{
+	static const CURLUPart parts[] = {CURLUPART_USER, CURLUPART_PASSWORD,
+					  CURLUPART_OPTIONS};
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		char *v = NULL;
+		CURLUcode rc = curl_url_get(u, parts[i], &v, 0);
+
+		curl_free(v);
+		if (rc == CURLUE_OK)
+			return true;
+	}
 	return false;
 }
 
 int credsource_container_url(const char *url, bool *ret_local, char *errbuf,
 			     size_t errlen)
 {
-	char host[256];
-	const char *p, *end;
-	bool https, bracketed = false, local;
-	size_t n;
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL;
+	const char *p;
+	bool https, local;
+	CURLUcode rc;
+	int r = -EINVAL;
 
 	if (!url || !*url) {
 		util_set_error(errbuf, errlen, "empty URL");
-		return -EINVAL;
+		goto out;
 	}
-	if (!strncasecmp(url, "https://", 8)) {
-		https = true;
-		p = url + 8;
-	} else if (!strncasecmp(url, "http://", 7)) {
-		https = false;
-		p = url + 7;
-	} else {
-		util_set_error(errbuf, errlen, "URL is neither http:// nor https://");
-		return -EINVAL;
-	}
-	if (*p == '[') {
-		bracketed = true;
-		end = strchr(++p, ']');
-		if (!end || (end[1] && !strchr(":/?#", end[1]))) {
-			util_set_error(errbuf, errlen, "malformed IPv6 host in URL");
-			return -EINVAL;
-		}
-	} else {
-		end = p + strcspn(p, ":/?#");
-		if (memchr(p, '@', (size_t)(end - p))) {
-			util_set_error(errbuf, errlen, "user information in URL");
-			return -EINVAL;
-		}
-	}
-	n = (size_t)(end - p);
-	if (!n || n >= sizeof(host)) {
-		util_set_error(errbuf, errlen, "URL has no host");
-		return -EINVAL;
-	}
-	memcpy(host, p, n);
-	host[n] = '\0';
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
 			util_set_error(errbuf, errlen, "URL has a space, a control "
 				  "or a non-ASCII character");
-			return -EINVAL;
+			goto out;
 		}
-	local = host_is_local(host, bracketed);
+	/* The very parser the transfer uses: what is checked here is the
+	 * host libcurl connects to. */
+	u = curl_url();
+	if (!u) {
+		r = -ENOMEM;
+		util_set_error(errbuf, errlen, "out of memory");
+		goto out;
+	}
+	rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc != CURLUE_OK) {
+#if LIBCURL_VERSION_NUM >= 0x075000 /* curl_url_strerror(): 7.80.0 */
+		util_set_error(errbuf, errlen, "malformed URL (%s)",
+			       curl_url_strerror(rc));
+#else
+		util_set_error(errbuf, errlen, "malformed URL (libcurl URL "
+			       "error %d)", (int)rc);
+#endif
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		util_set_error(errbuf, errlen, "URL has no scheme");
+		goto out;
+	}
+	if (!strcasecmp(scheme, "https")) {
+		https = true;
+	} else if (!strcasecmp(scheme, "http")) {
+		https = false;
+	} else {
+		util_set_error(errbuf, errlen, "URL is neither http:// nor https://");
+		goto out;
+	}
+	if (has_userinfo(u)) {
+		util_set_error(errbuf, errlen, "user information in URL");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+		util_set_error(errbuf, errlen, "URL has no host");
+		goto out;
+	}
+	local = host_is_local(host);
 	if (!https && !local) {
 		util_set_error(errbuf, errlen, "plain http is allowed only to a "
 			  "loopback host or to 169.254.170.2, 169.254.170.23, "
 			  "[fd00:ec2::23]");
-		return -EINVAL;
+		goto out;
 	}
 	*ret_local = local;
-	return 0;
+	r = 0;
+out:
+	curl_free(host);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
 }
 
 /* ------------------------------------------------------------ schedule */

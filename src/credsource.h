@@ -14,7 +14,8 @@
  * Every key a parser accepts is printable ASCII without spaces (the key id
  * alphanumeric), so it can go into an HTTP header as it is.
  *
- * Pure: no I/O, no threads, no logging.  Any thread.
+ * Pure: no I/O, no threads, no logging (container URLs go through libcurl's
+ * URL parser, which does none).  Any thread.
  */
 #ifndef OPTOUT_CREDSOURCE_H
 #define OPTOUT_CREDSOURCE_H
@@ -116,8 +117,12 @@ int credsource_sts_url(const char *region, bool fips, char *buf, size_t len);
  * Checks a container credentials URL (AWS_CONTAINER_CREDENTIALS_FULL_URI)
  * as the SDKs do: https to any host; plain http only to a loopback host
  * (localhost, 127.0.0.0/8, ::1) or the ECS/EKS agents (169.254.170.2,
- * 169.254.170.23, fd00:ec2::23).  Returns 0 and whether the host is local
- * (no proxy must be used) in *@ret_local; -EINVAL with the reason.
+ * 169.254.170.23, fd00:ec2::23).  The URL is parsed by libcurl's URL API,
+ * so the host checked is the one libcurl connects to; a URL with any
+ * user-info part ("user@", "user:pass@", even an empty "@") is refused,
+ * as are spaces, control and non-ASCII characters.  Returns 0 and whether
+ * the host is local (no proxy must be used) in *@ret_local; -EINVAL with
+ * the reason; -ENOMEM.  Any thread.
  */
 int credsource_container_url(const char *url, bool *ret_local, char *errbuf,
 			     size_t errlen);

@@ -9,7 +9,8 @@
  * prefix of the partition is stored for commit.  Every job is alive from
  * consumption to delivery report (or give-back); the number alive is the
  * in-flight bound: at the bound the consumer is paused, below 3/4 of it
- * resumed.
+ * resumed.  Records read while at the bound wait in the read-ahead
+ * (readahead.h), and become jobs, in order, as room frees up.
  *
  * One pipe wakes the loop: the sender workers write to it when a job is
  * done, librdkafka when the consumer's or producer's queue gets events.
@@ -38,6 +39,7 @@
 #include "offsets.h"
 #include "outcome.h"
 #include "producer.h"
+#include "readahead.h"
 #include "request.h"
 #include "sender.h"
 #include "util.h"
@@ -53,6 +55,7 @@ struct pipeline {
 	struct sender *sender;
 	struct dispatch *dispatch;
 	struct offsets *offsets;
+	struct readahead *readahead; /* records read at the bound */
 
 	size_t alive;         /* jobs between consumption and delivery */
 	struct job *resend;   /* outcomes waiting to be produced again */
@@ -484,7 +487,8 @@ static void backpressure(struct pipeline *pl)
 			  pl->alive, held ? ", systemic failure" : "");
 		consumer_pause(pl->consumer, true);
 	} else if (consumer_paused(pl->consumer) && !pl->closing && !held &&
-		   pl->alive < max && pl->alive <= max - max / 4) {
+		   pl->alive < max && pl->alive <= max - max / 4 &&
+		   !readahead_count(pl->readahead)) {
 		log_debug("%zu requests in flight: resuming consumption",
 			  pl->alive);
 		consumer_pause(pl->consumer, false);
@@ -501,6 +505,66 @@ static void step(struct pipeline *pl, int timeout_ms)
 	handle_done(pl);
 	producer_poll(pl->producer);
 	resend(pl);
+}
+
+static void message_destroy(void *rkm)
+{
+	rd_kafka_message_destroy(rkm);
+}
+
+/*
+ * Turns records into jobs while fewer than sender.max_inflight are alive:
+ * first those read ahead, then new ones.  consumer_poll() is served even at
+ * the bound, so that rebalances and the poll interval are kept; a record it
+ * returns then waits in the read-ahead (backpressure() pauses consumption
+ * and resumes it only once the read-ahead is empty).  So no more than
+ * sender.max_inflight jobs are alive, and no more records are held than
+ * librdkafka had prefetched, which is sized from the same bound.  Returns 0,
+ * or -ENOMEM when a record could not be handled: nothing after it may be
+ * committed.
+ */
+static int consume(struct pipeline *pl)
+{
+	size_t max = pl->cfg->sender_max_inflight;
+	rd_kafka_message_t *rkm;
+	int r;
+
+	while (!*pl->stop) {
+		rkm = pl->alive < max ? readahead_take(pl->readahead) : NULL;
+		if (!rkm) {
+			rkm = consumer_poll(pl->consumer);
+			if (!rkm)
+				return 0;
+			if (pl->alive >= max ||
+			    readahead_count(pl->readahead)) {
+				r = readahead_put(pl->readahead, rkm,
+						  rkm->partition);
+				if (r < 0) {
+					rd_kafka_message_destroy(rkm);
+					return r;
+				}
+				continue;
+			}
+		}
+		r = handle_record(pl, rkm);
+		rd_kafka_message_destroy(rkm);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* WATCHDOG=1 (paced by notify.c) while the sender workers loop: the caller
+ * is the main loop itself, so it runs too.  The workers' heartbeat may be
+ * up to half the watchdog interval old, but never less than 5 s. */
+static void watchdog(struct pipeline *pl)
+{
+	uint64_t wd = notify_watchdog_usec();
+	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
+
+	if (max_age < 5000)
+		max_age = 5000;
+	notify_watchdog(sender_healthy(pl->sender, max_age));
 }
 
 static void on_assigned(void *opaque,
@@ -521,6 +585,9 @@ static void on_revoking(void *opaque,
 	struct job *back, *next;
 	int i;
 
+	/* Read ahead but never started: the next owner reads them again. */
+	for (i = 0; i < parts->cnt; i++)
+		readahead_drop(pl->readahead, parts->elems[i].partition);
 	/* Nothing of these partitions starts any more (until they are ours
 	 * again): what waits is given back and will be read again by the
 	 * next owner. */
@@ -546,6 +613,9 @@ static void on_revoking(void *opaque,
 						    parts->elems[i].partition);
 			if (alive == 0)
 				break;
+			/* A drain may take up to shutdown.timeout_ms, as long
+			 * as WatchdogSec=: systemd must not kill us for it. */
+			watchdog(pl);
 			step(pl, 50);
 		}
 		consumer_commit(pl->consumer);
@@ -613,14 +683,9 @@ static void region_rate(const char *region, double rate, void *opaque)
 static void health(struct pipeline *pl)
 {
 	int64_t now = util_mono_ms();
-	uint64_t wd = notify_watchdog_usec();
-	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
-	char state[256];
+	char state[256], lag[24];
 
-	if (max_age < 5000)
-		max_age = 5000;
-	/* The main loop runs (we are here); the workers loop too? */
-	notify_watchdog(sender_healthy(pl->sender, max_age));
+	watchdog(pl);
 	if (now - pl->status_at_ms < 1000)
 		return;
 	pl->status_at_ms = now;
@@ -649,15 +714,18 @@ static void health(struct pipeline *pl)
 		snprintf(state, sizeof(state), "waiting for Kafka");
 	else
 		snprintf(state, sizeof(state), "running");
+	if (pl->lag < 0)
+		snprintf(lag, sizeof(lag), "unknown");
+	else
+		snprintf(lag, sizeof(lag), "%" PRId64, pl->lag);
 	notify_status("%s; deleted %" PRIu64 ", not_found %" PRIu64
 		      ", conflict %" PRIu64 ", rejected %" PRIu64
 		      ", denied %" PRIu64 ", failed %" PRIu64
-		      "; %zu in flight; %.1f/s; lag %s%" PRId64,
+		      "; %zu in flight; %.1f/s; lag %s",
 		      state, pl->done[OUTCOME_DELETED],
 		      pl->done[OUTCOME_NOT_FOUND], pl->done[OUTCOME_CONFLICT],
 		      pl->done[OUTCOME_REJECTED], pl->done[OUTCOME_DENIED],
-		      pl->done[OUTCOME_FAILED], pl->alive, pl->rate,
-		      pl->lag < 0 ? "unknown" : "", pl->lag < 0 ? 0 : pl->lag);
+		      pl->done[OUTCOME_FAILED], pl->alive, pl->rate, lag);
 }
 
 /* Keys a reload applies; every other change needs a restart. */
@@ -746,6 +814,7 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 			      .lag = -1};
 	struct consumer_hooks hooks = {on_assigned, on_revoking, &pl};
 	int r = 0, i;
+	size_t n_ahead;
 	struct job *j, *n;
 
 	if (pipe2(pl.wake, O_NONBLOCK | O_CLOEXEC) < 0) {
@@ -754,7 +823,8 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 	}
 	pl.dispatch = dispatch_new();
 	pl.offsets = offsets_new();
-	if (!pl.dispatch || !pl.offsets) {
+	pl.readahead = readahead_new(message_destroy);
+	if (!pl.dispatch || !pl.offsets || !pl.readahead) {
 		snprintf(errbuf, errlen, "out of memory");
 		r = -ENOMEM;
 		goto out;
@@ -808,33 +878,24 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		health(&pl);
 		step(&pl, POLL_INTERVAL_MS);
 		backpressure(&pl);
-		/* Always served, so that rebalances and the poll interval are
-		 * kept; paused partitions deliver nothing more, so the bound
-		 * is exceeded at most by what was already fetched. */
-		while (!*stop) {
-			rd_kafka_message_t *rkm = consumer_poll(pl.consumer);
-
-			if (!rkm)
-				break;
-			r = handle_record(&pl, rkm);
-			rd_kafka_message_destroy(rkm);
-			if (r < 0) {
-				/* Nothing after an unhandled record may be
-				 * committed: stop here. */
-				pl.fatal = true;
-				break;
-			}
+		if (consume(&pl) < 0) {
+			log_error("out of memory: stopping without committing "
+				  "past the last record handled");
+			pl.fatal = true;
 		}
 		backpressure(&pl);
 		if (consumer_fatal(pl.consumer)) {
 			log_error("requests consumer failed for good: stopping");
 			pl.fatal = true;
 		}
-		r = 0;
 	}
 stopping:
 	notify_stopping();
 	log_notice("stopping: %zu request(s) in flight", pl.alive);
+	n_ahead = readahead_drop(pl.readahead, -1);
+	if (n_ahead)
+		log_info("stopping: %zu record(s) read ahead, not started: "
+			 "read again after a restart", n_ahead);
 	shutdown_drain(&pl);
 	if (!pl.fatal)
 		consumer_commit(pl.consumer);
@@ -850,6 +911,7 @@ stopping:
 		   pl.done[OUTCOME_DENIED], pl.done[OUTCOME_FAILED],
 		   pl.given_back);
 out:
+	readahead_free(pl.readahead); /* its records before their consumer */
 	consumer_free(pl.consumer);
 	sender_free(pl.sender);
 	producer_free(pl.producer);

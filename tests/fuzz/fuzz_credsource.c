@@ -17,7 +17,7 @@
  * has only unreserved characters, '%XX', '=' and '&'.
  *
  *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_credsource.c \
- *         src/credsource.c -lcjson -lcrypto
+ *         src/credsource.c src/util.c -lcjson -lcrypto -lcurl
  */
 #include <errno.h>
 #include <stdint.h>

@@ -808,7 +808,9 @@ class Daemon:
     config: {key: value} written as "key = value" lines. env: extra
     environment (a value of None removes a default). args: extra command line
     arguments after "-c FILE". notify=True gives the daemon a NOTIFY_SOCKET
-    and collects what it sends (see notifications() and wait_notify())."""
+    and collects what it sends (see notifications() and wait_notify());
+    notify_delay (default: OPTOUT_TEST_NOTIFY_DELAY_MS from the
+    environment, else 0) delays each datagram before the test sees it."""
 
     def __init__(self, config, env=None, args=None, notify=True):
         self.dir = tempdir('optout-daemon-')
@@ -834,6 +836,13 @@ class Daemon:
                 environ[name] = os.environ[name]
         self._notify_sock = None
         self._notes = []
+        self._note_times = []
+        self._notify_empty_at = 0.0  # the reader last found nothing to read
+        # Seconds each datagram takes to reach the test, as on a loaded
+        # machine: shakes out tests that read the notifications once instead
+        # of waiting for them.  May be changed while the daemon runs.
+        self.notify_delay = float(
+            os.environ.get('OPTOUT_TEST_NOTIFY_DELAY_MS', '0')) / 1000.0
         self._notes_cond = threading.Condition()
         if notify:
             path = os.path.join(self.dir, 'notify.sock')
@@ -867,13 +876,20 @@ class Daemon:
             try:
                 data = self._notify_sock.recv(65536)
             except socket.timeout:
+                with self._notes_cond:
+                    self._notify_empty_at = time.monotonic()
+                    self._notes_cond.notify_all()
                 continue
             except OSError:
                 break
+            if self.notify_delay > 0:
+                time.sleep(self.notify_delay)
+            now = time.monotonic()
             with self._notes_cond:
                 for line in data.decode('utf-8', 'replace').splitlines():
                     if line:
                         self._notes.append(line)
+                        self._note_times.append(now)
                 self._notes_cond.notify_all()
 
     def notifications(self):
@@ -881,19 +897,42 @@ class Daemon:
         with self._notes_cond:
             return list(self._notes)
 
-    def wait_notify(self, pattern, timeout=15.0):
-        """Waits for an sd_notify line matching the regex; returns it."""
+    def notifications_timed(self):
+        """Every sd_notify line so far as (time.monotonic() at arrival,
+        line); the lines of one datagram share their time."""
+        with self._notes_cond:
+            return list(zip(self._note_times, self._notes))
+
+    def wait_notify_index(self, pattern, timeout=15.0, start=0):
+        """Waits for an sd_notify line matching the regex among the lines
+        from index start on (notifications()[start:]); returns its index,
+        or None after timeout seconds, or once the daemon has exited and
+        everything it sent has been read."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
+        exited_at = None
         with self._notes_cond:
             while True:
-                for line in self._notes:
-                    if rx.search(line):
-                        return line
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.proc.poll() is not None:
+                for i in range(start, len(self._notes)):
+                    if rx.search(self._notes[i]):
+                        return i
+                now = time.monotonic()
+                if now >= deadline or self._notify_sock is None:
                     return None
-                self._notes_cond.wait(min(remaining, 0.2))
+                # Datagrams sent before the exit are queued on the socket
+                # by then: once the reader finds it empty, that was all.
+                if exited_at is None and self.proc.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and \
+                        self._notify_empty_at > exited_at:
+                    return None
+                self._notes_cond.wait(min(deadline - now, 0.2))
+
+    def wait_notify(self, pattern, timeout=15.0, start=0):
+        """Waits for an sd_notify line matching the regex (among the lines
+        from index start on); returns it, or None."""
+        i = self.wait_notify_index(pattern, timeout, start)
+        return None if i is None else self.notifications()[i]
 
     # process ---------------------------------------------------------------
 

@@ -54,7 +54,7 @@ def main():
     tap = lib.Tap()  # only for require_tools' messages
     for p in (lib.daemon_path(), lib.mockkafka_path()):
         if not os.access(p, os.X_OK):
-            sys.exit("demo: %s is not built (run tests/setup.sh)" % p)
+            sys.exit("demo: %s is not built (run tests/demo.sh)" % p)
     del tap
     print("demo: starting librdkafka's mock cluster and the local API endpoint")
     with lib.Cluster(topics=["requests:3", "results:1"]) as cluster, \

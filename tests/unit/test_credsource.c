@@ -680,6 +680,26 @@ static void test_helpers(void)
 			{"http://[::1]x/", -EINVAL, false},
 			{"http://user@127.0.0.1/x", -EINVAL, false},
 			{"http://evil.com@127.0.0.1/x", -EINVAL, false},
+			/* libcurl reads user "127.0.0.1", password "80",
+			 * host evil.example: the token must not go there. */
+			{"http://127.0.0.1:80@evil.example/", -EINVAL, false},
+			{"http://127.0.0.1@evil.example/", -EINVAL, false},
+			{"http://127.0.0.1\\@evil.example/", -EINVAL, false},
+			{"http://localhost:1@creds.example.com/x", -EINVAL,
+			 false},
+			/* Any user-info part, even to an allowed host. */
+			{"http://user@127.0.0.1/", -EINVAL, false},
+			{"http://127.0.0.1@169.254.170.2/", -EINVAL, false},
+			{"http://user:pw@169.254.170.2/x", -EINVAL, false},
+			{"http://:@127.0.0.1/", -EINVAL, false},
+			{"http://@127.0.0.1/", -EINVAL, false},
+			{"http://;o@127.0.0.1/", -EINVAL, false},
+			{"https://user@creds.example.com/x", -EINVAL, false},
+			{"http://[::1]@evil.example/", -EINVAL, false},
+			/* The host as libcurl reads it: "@" after '#' is
+			 * in the fragment. */
+			{"http://127.0.0.1#@evil.example/", 0, true},
+			{"http://127.0.0.1:99999/", -EINVAL, false},
 			{"http:///x", -EINVAL, false},
 			{"ftp://127.0.0.1/x", -EINVAL, false},
 			{"file:///etc/passwd", -EINVAL, false},
