@@ -714,6 +714,15 @@ static void health(struct pipeline *pl)
 		snprintf(state, sizeof(state), "waiting for Kafka");
 	else
 		snprintf(state, sizeof(state), "running");
+	if (!pl->held) {
+		char regions[160];
+		size_t len = strlen(state);
+
+		/* A region at fault on its own is held; the others flow. */
+		if (sender_held_regions(pl->sender, regions, sizeof(regions)))
+			snprintf(state + len, sizeof(state) - len,
+				 " (regions held: %s)", regions);
+	}
 	if (pl->lag < 0)
 		snprintf(lag, sizeof(lag), "unknown");
 	else

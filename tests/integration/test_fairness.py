@@ -229,6 +229,17 @@ def scenario_region():
         t = completed(o)
         if t is not None and rid in bad:
             worst_bad = max(worst_bad, t - produced)
+    # The others' latency once the group is joined (5 s in), while the
+    # poison requests wait in their held region.
+    g_lat = sorted(completed(by_id[rid][0]) - (t0 + i * step)
+                   for i, (rid, _, _) in enumerate(items)
+                   if rid in by_id and '-good-' in rid and i * step >= 5
+                   and completed(by_id[rid][0]) is not None)
+    tap.ok(g_lat and g_lat[-1] <= 3.0,
+           '%s: meanwhile the others take at most 3 s from production to '
+           'outcome (max %.2fs, median %.2fs over %d)' % (
+               name, g_lat[-1] if g_lat else -1,
+               g_lat[len(g_lat) // 2] if g_lat else -1, len(g_lat)))
     g_times = sorted(completed(by_id[r][0]) for r in goods if r in by_id)
     g_rate = (len(g_times) - 1) / (g_times[-1] - g_times[0]) \
         if len(g_times) > 1 and g_times[-1] > g_times[0] else 0
@@ -248,6 +259,9 @@ def scenario_region():
            '%s: the pipeline never paused' % name)
     tap.ok(re.search(r'regions held.*ap-southeast-2', log),
            '%s: the log names the held region' % name)
+    tap.ok(any(re.search(r'^STATUS=running \(regions held: ap-southeast-2\)',
+                         n) for n in daemon.notifications()),
+           '%s: STATUS= says the region is held while the rest runs' % name)
     tap.is_(daemon.stop(30), 0, '%s: SIGTERM, exit 0' % name)
     if tap.failed != mark:
         daemon.dump_log(tap, 60)
