@@ -23,6 +23,8 @@ committed offsets:
   paused-clock requests backing off when an outage begins do not use up
               their retry time while paused: after an outage longer than
               retry.max_seconds and one more throttle each they are deleted
+  dns         an endpoint name that does not resolve: retried, then the
+              pipeline pauses; no outcome, never "failed" after one attempt
   skew-*      the endpoint's clock 15 minutes off: the daemon corrects its
               clock from the Date header; at most one extra attempt
 
@@ -546,6 +548,31 @@ def scenario_paused_clock():
     run.finish(all_ok_since(mark))
 
 
+# -------------------------------------------------------------------- dns
+
+def scenario_dns():
+    """A name that does not resolve is a transport fault: retried, then a
+    pause; never a final "failed" after one attempt."""
+    name = 'dns'
+    run = Run(name, {'lists': []})
+    mark = tap.failed
+    arn = 'arn:aws:sms-voice:eu-west-2:%s:opt-out-list/alerts' % (
+        lib.TEST_ACCOUNT)
+    run.produce([('%s-0' % name, arn, '+14155550100'),
+                 ('%s-1' % name, 'marketing', '+14155550101')])
+    # .invalid never resolves (RFC 6761), with or without a network.
+    run.start({'aws.endpoint': 'http://{region}.optout-test.invalid:9',
+               'retry.max_seconds': '3'})
+    line = run.daemon.wait_log(r'pipeline paused: endpoint unreachable: '
+                               r'DnsError', 40)
+    tap.ok(line, '%s: the pipeline pauses: %s' % (
+        name, line.group(0) if line else 'no such log line'))
+    got = lib.consume_all(run.cluster.bootstrap, 'results', 1, 3.0)
+    tap.is_(len(got), 0, '%s: no outcome while the name does not resolve '
+            '(retry.max_seconds 3 long past)' % name)
+    run.finish(all_ok_since(mark))
+
+
 # ------------------------------------------------------------------- skew
 
 def scenario_skew(label, offset):
@@ -590,6 +617,7 @@ SCENARIOS = [
     ('denied-all', scenario_denied_all),
     ('denied-one', lambda: scenario_denied_all(1)),
     ('paused-clock', scenario_paused_clock),
+    ('dns', scenario_dns),
     ('skew-ahead', lambda: scenario_skew('ahead', 900)),
     ('skew-behind', lambda: scenario_skew('behind', -900)),
 ]
