@@ -68,11 +68,17 @@ struct api_result {
 	char *error_resource_type;
 	char *error_resource_id;
 	char *aws_request_id;
-	struct cJSON *response; /* on success: the response object (owned) */
+	/* On success (owned): the members of the operation's output shape
+	 * (OptOutListArn, OptOutListName, OptedOutNumber, OptedOutTimestamp,
+	 * EndUserOptedOut) that the answer gave with their modelled type,
+	 * strings of at most 1024 bytes; nothing else of the body. */
+	struct cJSON *response;
 };
 
 /*
- * Classifies an HTTP answer.  200 with a JSON object -> deleted.  Known
+ * Classifies an HTTP answer.  200 with a JSON object -> deleted, keeping
+ * only the output shape's members (above), in one pass per member whatever
+ * the body's size.  Known
  * error codes -> their row of the table; a 429 without code -> throttle;
  * 5xx or a non-JSON (e.g. HTML 503) body -> transient; other 4xx without a
  * known code -> failed, not retried.  Returns 0 or -ENOMEM; @res must be

@@ -12,11 +12,14 @@
  * (1764115200.0000002 would print as 1764115200).  Both rely on the "C"
  * numeric locale, which the daemon never changes.
  *
- * On deleted, every top-level member of the API response is copied in after
+ * On deleted, the top-level members of the API response are copied in after
  * OptedOutNumber.  The response's OptOutListName and OptedOutNumber, when
  * strings, replace the requested values where they stand; members named
  * like the rest of our own keys, and repeats of a name already written,
- * are skipped so the output never holds a name twice.
+ * are skipped so the output never holds a name twice.  At most
+ * OUTCOME_RESPONSE_MAX are copied, so a hostile answer with a hundred
+ * thousand members costs one pass over them, not a search per member
+ * through everything written so far.
  *
  * Pure: no I/O, no threads, no logging.
  */
@@ -158,15 +161,20 @@ static const char *response_string(const cJSON *response, const char *name)
 static int add_response_members(cJSON *root, const cJSON *response)
 {
 	const cJSON *item;
+	int copied = 0;
 	int ret;
 
-	for (item = response->child; item; item = item->next) {
+	/* root holds at most 4 + OUTCOME_RESPONSE_MAX names: each lookup is
+	 * short. */
+	for (item = response->child; item && copied < OUTCOME_RESPONSE_MAX;
+	     item = item->next) {
 		if (!item->string || is_reserved(item->string) ||
 		    cJSON_GetObjectItemCaseSensitive(root, item->string))
 			continue;
 		ret = add_item(root, item->string, copy_value(item));
 		if (ret)
 			return ret;
+		copied++;
 	}
 	return 0;
 }

@@ -8,6 +8,11 @@
  *    "Attempts", "AwsRequestId", "Source": {"Topic","Partition","Offset"},
  *    "CompletedAt": "YYYY-MM-DDTHH:MM:SS.mmmZ"}
  *
+ * Size: built from a struct request (request.c) and a struct api_result
+ * (api.c), whose strings are bounded, an outcome's JSON is never longer than
+ * OUTCOME_MAX_BYTES, whatever the request record and the API answer held
+ * (test_outcome.c checks the worst case).
+ *
  * Pure: no I/O, no threads, no logging.
  */
 #ifndef OPTOUT_OUTCOME_H
@@ -16,6 +21,13 @@
 #include <stdint.h>
 
 struct cJSON;
+
+/* The longest outcome JSON built from validated requests and parsed API
+ * answers (see above). */
+#define OUTCOME_MAX_BYTES 32768
+
+/* At most this many members of an API response are copied in. */
+#define OUTCOME_RESPONSE_MAX 32
 
 enum outcome_kind {
 	OUTCOME_DELETED = 0,
@@ -38,9 +50,11 @@ struct outcome {
 	const char *request_id;
 	const char *list;   /* as requested (valid) */
 	const char *number; /* as requested (valid) */
-	/* deleted: the API's response object; every top-level member is copied
-	 * in (a member named like one of ours replaces list/number, others
-	 * that would clash with our own names are skipped). */
+	/* deleted: the API's response object; its top-level members are copied
+	 * in, the first OUTCOME_RESPONSE_MAX that do not clash (a member named
+	 * like one of ours replaces list/number, others that would clash with
+	 * our own names, and repeats, are skipped).  api.c keeps only the API
+	 * model's members, each bounded. */
 	const struct cJSON *response;
 	const char *error_code;    /* required unless deleted */
 	const char *error_message; /* may be NULL */

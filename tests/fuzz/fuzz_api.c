@@ -153,6 +153,9 @@ static void check_result(const struct api_http *http,
 		fail("outcome_to_json failed");
 	if (!utf8_ok((const unsigned char *)text, strlen(text)))
 		fail("outcome is not UTF-8");
+	/* Whatever the answer, the outcome stays producible. */
+	if (strlen(text) > OUTCOME_MAX_BYTES)
+		fail("outcome longer than OUTCOME_MAX_BYTES");
 	json = cJSON_Parse(text);
 	name = cJSON_GetObjectItemCaseSensitive(json, "Outcome");
 	if (!cJSON_IsString(name) ||
