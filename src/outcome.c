@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 
 static const char *const outcome_names[OUTCOME__COUNT] = {
 	[OUTCOME_DELETED] = "deleted",   [OUTCOME_NOT_FOUND] = "not_found",
@@ -45,7 +46,7 @@ static const char *const outcome_names[OUTCOME__COUNT] = {
 static const char *const reserved_names[] = {
 	"RequestId", "Outcome",      "OptOutListName", "OptedOutNumber",
 	"Error",     "Attempts",     "AwsRequestId",   "Source",
-	"CompletedAt",
+	"CompletedAt", "KeyTruncated", "KeyLength",
 };
 
 const char *outcome_name(enum outcome_kind kind)
@@ -303,12 +304,40 @@ char *outcome_to_json(const struct outcome *o)
 		goto out;
 	if (add_integer(root, "Attempts", o->attempts) ||
 	    add_string_or_null(root, "AwsRequestId", o->aws_request_id) ||
-	    add_source(root, o) ||
-	    add_string_or_null(root, "CompletedAt", stamp))
+	    add_source(root, o))
+		goto out;
+	if (o->key_truncated &&
+	    (add_item(root, "KeyTruncated", cJSON_CreateTrue()) ||
+	     add_integer(root, "KeyLength", (int64_t)o->key_length)))
+		goto out;
+	if (add_string_or_null(root, "CompletedAt", stamp))
 		goto out;
 
 	text = cJSON_PrintUnformatted(root);
 out:
 	cJSON_Delete(root);
 	return text;
+}
+
+int outcome_bound_key(const void *key, size_t len, char *ret_key)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char *p = ret_key;
+
+	if (!key || len <= OUTCOME_KEY_BOUND)
+		return -EINVAL;
+	if (!EVP_Digest(key, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32)
+		return -EINVAL;
+	memcpy(p, key, OUTCOME_KEY_PREFIX);
+	p += OUTCOME_KEY_PREFIX;
+	memcpy(p, "#sha256:", 8);
+	p += 8;
+	for (i = 0; i < mdlen; i++) {
+		*p++ = hex[md[i] >> 4];
+		*p++ = hex[md[i] & 0x0f];
+	}
+	return 0;
 }

@@ -13,7 +13,7 @@
  * output must be JSON that decodes to the same name.
  *
  *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_api.c \
- *         src/api.c src/outcome.c -lcjson -lm
+ *         src/api.c src/outcome.c -lcjson -lcrypto -lm
  */
 #include <errno.h>
 #include <stdint.h>

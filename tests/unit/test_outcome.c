@@ -575,6 +575,53 @@ static void test_kinds(void)
 	is_str(outcome_name((enum outcome_kind)100), NULL, "outcome_name(100)");
 }
 
+/* A key too long to copy: "KeyTruncated" and "KeyLength" after Source,
+ * and the stand-in key itself. */
+static void test_key_truncated(void)
+{
+	static const char want_key[] =
+		"0123456789012345678901234567890123456789012345678901234567890"
+		"123#sha256:295cbb667c2d2380418d4c7576c666c4f1690de2a2433f0e30"
+		"1bd5923377f8ed";
+	struct outcome o = base(OUTCOME_REJECTED);
+	char key[200], stand_in[OUTCOME_KEY_BOUND + 1];
+	char order[512];
+	cJSON *json;
+	char *text;
+	int i;
+
+	o.key_truncated = true;
+	o.key_length = 1040000;
+	text = outcome_to_json(&o);
+	json = cJSON_Parse(text ? text : "");
+	key_order(json, order, sizeof(order));
+	is_str(order,
+	       "RequestId,Outcome,OptOutListName,OptedOutNumber,Error,"
+	       "Attempts,AwsRequestId,Source,KeyTruncated,KeyLength,"
+	       "CompletedAt",
+	       "key truncated: key order");
+	ok(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json,
+							 "KeyTruncated")),
+	   "key truncated: KeyTruncated true");
+	ok(text && strstr(text, "\"KeyLength\":1040000,"),
+	   "key truncated: KeyLength as an integer");
+	cJSON_Delete(json);
+	free(text);
+
+	for (i = 0; i < 200; i++)
+		key[i] = (char)('0' + i % 10);
+	memset(stand_in, 0, sizeof(stand_in));
+	is_int(outcome_bound_key(key, sizeof(key), stand_in), 0,
+	       "stand-in key: made");
+	is_str(stand_in, want_key, "stand-in key: prefix and SHA-256");
+	is_int((int)strlen(want_key), OUTCOME_KEY_BOUND,
+	       "stand-in key: OUTCOME_KEY_BOUND bytes");
+	is_int(outcome_bound_key(key, OUTCOME_KEY_BOUND, stand_in), -EINVAL,
+	       "stand-in key: a key that short needs none");
+	is_int(outcome_bound_key(NULL, 500, stand_in), -EINVAL,
+	       "stand-in key: NULL key refused");
+}
+
 /* However many members a response has, at most OUTCOME_RESPONSE_MAX are
  * copied (a check of the bound, not of the time). */
 static void test_response_cap(void)
@@ -688,6 +735,8 @@ static void test_worst_case(void)
 	o.partition = 2147483647;
 	o.offset = INT64_MAX;
 	o.completed_at_ms = 253402300799999LL;
+	o.key_truncated = true;
+	o.key_length = (size_t)INT64_MAX;
 	text = outcome_to_json(&o);
 	ok(text && strlen(text) <= OUTCOME_MAX_BYTES,
 	   "worst case error outcome: %zu bytes, at most %d",
@@ -760,6 +809,7 @@ int main(void)
 	test_times();
 	test_kinds();
 	test_inconsistent();
+	test_key_truncated();
 	test_response_cap();
 	test_worst_case();
 	return tap_done();
