@@ -519,17 +519,6 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 			   (int)rkm->partition, rkm->offset, job->key_length,
 			   job->rec_key_len);
 
-	if (rkm->err) {
-		snprintf(job->req.error_message,
-			 sizeof(job->req.error_message),
-			 "the record could not be read: %s",
-			 rd_kafka_err2str(rkm->err));
-		job->req.error_code = REQUEST_ERR_MALFORMED;
-		if (keep_for_dlq(pl, job, rkm) < 0)
-			goto nomem;
-		finish(pl, job);
-		return 0;
-	}
 	r = request_parse(&job->req, rkm->payload, rkm->len,
 			  pl->cfg->requests_max_bytes);
 	if (r == -ENOMEM)
@@ -739,7 +728,8 @@ static void health(struct pipeline *pl)
 	int64_t now = util_mono_ms();
 	uint64_t wd = notify_watchdog_usec();
 	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
-	char state[512], paused[256] = "";
+	char state[512], paused[256] = "", stopped[192] = "";
+	size_t nstopped, len;
 
 	if (max_age < 5000)
 		max_age = 5000;
@@ -763,8 +753,10 @@ static void health(struct pipeline *pl)
 	else if (pl->produce_held)
 		snprintf(paused, sizeof(paused), "%s topic unavailable: %s",
 			 topic_kind(pl->produce_held), pl->produce_reason);
+	nstopped = consumer_stopped(pl->consumer, stopped, sizeof(stopped));
 	metrics_set_inflight(pl->metrics, (long)pl->alive);
 	metrics_set_paused(pl->metrics, pl->held || pl->produce_held, paused);
+	metrics_set_partitions_stopped(pl->metrics, nstopped);
 	metrics_set_kafka_up(pl->metrics,
 			     !consumer_waiting_for_kafka(pl->consumer) &&
 				     !producer_waiting_for_kafka(pl->producer));
@@ -778,6 +770,9 @@ static void health(struct pipeline *pl)
 		snprintf(state, sizeof(state), "waiting for Kafka");
 	else
 		snprintf(state, sizeof(state), "running");
+	len = strlen(state);
+	if (nstopped)
+		snprintf(state + len, sizeof(state) - len, ", %s", stopped);
 	notify_status("%s; deleted %" PRIu64 ", not_found %" PRIu64
 		      ", conflict %" PRIu64 ", rejected %" PRIu64
 		      ", denied %" PRIu64 ", failed %" PRIu64
