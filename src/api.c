@@ -31,7 +31,11 @@
  * Everything copied out of the answer ends up in the outcome JSON, so it
  * must be valid UTF-8: a body that is not valid UTF-8 is not parsed at all,
  * header values keep printable ASCII only, and long texts are cut on a
- * character boundary.
+ * character boundary.  It must also stay small whatever the answer holds: a
+ * success keeps only the members of the operation's output shape
+ * (api_output[], from the API model), each of its modelled type and strings
+ * of at most API_TEXT_MAX bytes; anything else in the body is dropped, as
+ * the AWS SDKs drop what their model does not know.
  *
  * Pure: no I/O, no threads, no logging.
  */
@@ -51,6 +55,19 @@
 #define API_TOKEN_MAX 256    /* request ids */
 #define API_TEXT_MAX 1024    /* messages, reasons, resource ids */
 #define API_EXCERPT_MAX 200  /* raw body shown when there is no message */
+
+/* DeleteOptedOutNumberResult in the API model (pinpoint-sms-voice-v2
+ * 2022-03-31): the members a success copies into the outcome. */
+static const struct api_member {
+	const char *name;
+	int type; /* cJSON type bits accepted */
+} api_output[] = {
+	{"OptOutListArn", cJSON_String},
+	{"OptOutListName", cJSON_String},
+	{"OptedOutNumber", cJSON_String},
+	{"OptedOutTimestamp", cJSON_Number}, /* awsJson: epoch seconds */
+	{"EndUserOptedOut", cJSON_True | cJSON_False},
+};
 
 struct api_code {
 	const char *code;
@@ -739,6 +756,38 @@ out:
 	return ret;
 }
 
+/*
+ * The output shape's members of a success @body, moved into a new object
+ * at @ret: for each modelled name the first member so named, when it has
+ * the modelled type (strings: at most API_TEXT_MAX bytes).  One pass over
+ * the body per modelled name.
+ */
+static int take_output(cJSON *body, cJSON **ret)
+{
+	cJSON *out = cJSON_CreateObject(), *item;
+	size_t i;
+
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(api_output) / sizeof(api_output[0]); i++) {
+		item = cJSON_GetObjectItemCaseSensitive(body,
+							api_output[i].name);
+		if (!item || !((item->type & 0xff) & api_output[i].type))
+			continue;
+		if (cJSON_IsString(item) &&
+		    strlen(item->valuestring) > API_TEXT_MAX)
+			continue;
+		cJSON_DetachItemViaPointer(body, item);
+		if (!cJSON_AddItemToObject(out, api_output[i].name, item)) {
+			cJSON_Delete(item);
+			cJSON_Delete(out);
+			return -ENOMEM;
+		}
+	}
+	*ret = out;
+	return 0;
+}
+
 int api_parse_response(const struct api_http *http, struct api_result *res)
 {
 	enum code_source from = CODE_NONE;
@@ -777,8 +826,7 @@ int api_parse_response(const struct api_http *http, struct api_result *res)
 		if (cJSON_IsObject(body)) {
 			res->outcome = OUTCOME_DELETED;
 			res->retry = API_RETRY_NONE;
-			res->response = body;
-			body = NULL;
+			ret = take_output(body, &res->response);
 			goto out;
 		}
 		/* a success we cannot read: ask again */

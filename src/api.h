@@ -94,7 +94,11 @@ struct api_result {
 	char *error_resource_type;
 	char *error_resource_id;
 	char *aws_request_id;
-	struct cJSON *response; /* on success: the response object (owned) */
+	/* On success (owned): the members of the operation's output shape
+	 * (OptOutListArn, OptOutListName, OptedOutNumber, OptedOutTimestamp,
+	 * EndUserOptedOut) that the answer gave with their modelled type,
+	 * strings of at most 1024 bytes; nothing else of the body. */
+	struct cJSON *response;
 };
 
 /*
@@ -103,11 +107,12 @@ struct api_result {
  * member, or a "code" member naming a row of the table) is foreign,
  * whatever its status: failed, transient, code API_ERR_FOREIGN, status kept
  * in http_status.  Else: 2xx with a JSON object -> deleted (a 2xx is never
- * deleted without a request id).  Known error codes -> their row of the
- * table; a 429 without code -> throttle; 5xx or a non-JSON body ->
- * transient; other 4xx without a known code -> failed, not retried.
- * Returns 0 or -ENOMEM; @res must be released with api_result_done()
- * either way.
+ * deleted without a request id), keeping only the output shape's members
+ * (above), in one pass per member whatever the body's size.  Known error
+ * codes -> their row of the table; a 429 without code -> throttle; 5xx or a
+ * non-JSON body -> transient; other 4xx without a known code -> failed, not
+ * retried.  Returns 0 or -ENOMEM; @res must be released with
+ * api_result_done() either way.
  */
 int api_parse_response(const struct api_http *http, struct api_result *res);
 

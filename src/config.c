@@ -42,6 +42,7 @@
 
 #include "log.h"
 #include "region.h"
+#include "producer.h"
 
 /* A configuration file larger than this is refused (it is not one). */
 #define CONFIG_FILE_MAX (16u * 1024 * 1024)
@@ -793,6 +794,14 @@ static int prop_check(struct loader *ld, const char *name, const char *value,
 		errstr_one_line(errstr);
 		snprintf(msg, msglen, "%s",
 			 errstr[0] ? errstr : "refused by librdkafka");
+		return -EINVAL;
+	}
+	if (strcmp(name, "message.max.bytes") == 0 &&
+	    strtoll(value, NULL, 10) < PRODUCER_MESSAGE_MIN) {
+		snprintf(msg, msglen,
+			 "must be at least %d (an outcome and its key must "
+			 "fit in one message)",
+			 PRODUCER_MESSAGE_MIN);
 		return -EINVAL;
 	}
 	return 0;

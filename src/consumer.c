@@ -13,6 +13,11 @@
  * unless the user sets those properties: memory stays proportional to
  * sender.max_inflight under any backlog, and what a pause throws away (and a
  * resume fetches again) stays small.
+ *
+ * Stopped partitions (consumer.h) are kept in a small array: a partition is
+ * added when an error of class CONSUMER_ERROR_STOP arrives for it, and
+ * removed when it is revoked or lost; its next owner meets the same records
+ * and stops too, until an operator acts.
  */
 #include "consumer.h"
 
@@ -25,8 +30,16 @@
 #include "config.h"
 #include "log.h"
 
+struct stopped {
+	int32_t partition;
+	int64_t offset; /* where the unreadable records start */
+	rd_kafka_resp_err_t err;
+};
+
 struct consumer {
 	rd_kafka_t *rk;
+	struct stopped *stopped;
+	size_t nstopped;
 	rd_kafka_queue_t *q;
 	const struct config *cfg;
 	struct consumer_hooks hooks;
@@ -36,6 +49,128 @@ struct consumer {
 	int assigned;             /* partitions assigned */
 	bool ever_assigned;
 };
+
+static struct stopped *stopped_find(const struct consumer *c,
+				    int32_t partition)
+{
+	size_t i;
+
+	for (i = 0; i < c->nstopped; i++)
+		if (c->stopped[i].partition == partition)
+			return &c->stopped[i];
+	return NULL;
+}
+
+static void stopped_forget(struct consumer *c,
+			   const rd_kafka_topic_partition_list_t *parts)
+{
+	struct stopped *st;
+	int i;
+
+	for (i = 0; i < parts->cnt; i++) {
+		st = stopped_find(c, parts->elems[i].partition);
+		if (!st)
+			continue;
+		log_notice("partition %d is no longer ours: its stop at offset "
+			   "%lld ends here (its next owner reads it from its "
+			   "committed offset)",
+			   (int)st->partition, (long long)st->offset);
+		*st = c->stopped[--c->nstopped];
+	}
+}
+
+/* @parts less the stopped partitions (NULL when out of memory). */
+static rd_kafka_topic_partition_list_t *
+without_stopped(const struct consumer *c,
+		const rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int i;
+
+	l = rd_kafka_topic_partition_list_new(parts->cnt > 0 ? parts->cnt : 1);
+	if (!l)
+		return NULL;
+	for (i = 0; i < parts->cnt; i++)
+		if (!stopped_find(c, parts->elems[i].partition))
+			rd_kafka_topic_partition_list_add(
+				l, parts->elems[i].topic,
+				parts->elems[i].partition);
+	return l;
+}
+
+/* Stops the partition of @rkm: paused, and nothing of it is returned any
+ * more.  When that cannot be recorded the consumer fails (the daemon stops
+ * without committing) rather than risk reading past the batch. */
+static void stop_partition(struct consumer *c, const rd_kafka_message_t *rkm)
+{
+	rd_kafka_topic_partition_list_t *l;
+	struct stopped *grown;
+
+	if (stopped_find(c, rkm->partition)) {
+		log_debug("partition %d: %s (already stopped)",
+			  (int)rkm->partition, rd_kafka_message_errstr(rkm));
+		return;
+	}
+	grown = realloc(c->stopped, (c->nstopped + 1) * sizeof(*grown));
+	l = rd_kafka_topic_partition_list_new(1);
+	if (!grown || !l) {
+		if (grown)
+			c->stopped = grown;
+		if (l)
+			rd_kafka_topic_partition_list_destroy(l);
+		log_error("out of memory stopping partition %d",
+			  (int)rkm->partition);
+		c->fatal = true;
+		return;
+	}
+	c->stopped = grown;
+	c->stopped[c->nstopped++] = (struct stopped){
+		rkm->partition, rkm->offset, rkm->err};
+	rd_kafka_topic_partition_list_add(l, c->cfg->requests_topic,
+					  rkm->partition);
+	rd_kafka_pause_partitions(c->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	log_error("partition %d of %s stopped at offset %lld: %s (%s): the "
+		  "records from there on cannot be read; nothing at or after "
+		  "that offset is processed or committed until an operator "
+		  "moves the group's offset past them or fixes the cause, and "
+		  "restarts",
+		  (int)rkm->partition, c->cfg->requests_topic,
+		  (long long)rkm->offset, rd_kafka_err2name(rkm->err),
+		  rd_kafka_message_errstr(rkm));
+}
+
+enum consumer_error consumer_classify(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR__BAD_MSG:         /* CRC: a whole batch */
+	case RD_KAFKA_RESP_ERR__BAD_COMPRESSION: /* a whole batch */
+	case RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED: /* magic byte, codec */
+	case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: /* cannot fetch past it */
+	case RD_KAFKA_RESP_ERR_INVALID_MSG: /* CORRUPT_MESSAGE: the broker says so */
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+		return CONSUMER_ERROR_STOP;
+	default:
+		return CONSUMER_ERROR_LOG;
+	}
+}
+
+size_t consumer_stopped(const struct consumer *c, char *buf, size_t len)
+{
+	const struct stopped *st;
+	size_t n;
+
+	if (!c->nstopped)
+		return 0;
+	st = &c->stopped[0];
+	n = (size_t)snprintf(buf, len, "partition %d stopped at offset %lld: %s",
+			     (int)st->partition, (long long)st->offset,
+			     rd_kafka_err2str(st->err));
+	if (c->nstopped > 1 && n < len)
+		snprintf(buf + n, len - n, " (+%zu more)", c->nstopped - 1);
+	return c->nstopped;
+}
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 		   const char *buf)
@@ -91,6 +226,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		log_info("revoking %d partition(s)%s", parts->cnt,
 			 lost ? " (lost)" : "");
 		c->hooks.revoking(c->hooks.opaque, parts, lost);
+		stopped_forget(c, parts);
 		rd_kafka_resume_partitions(rk, parts);
 		c->assigned = coop ? c->assigned - parts->cnt : 0;
 		if (coop)
@@ -252,16 +388,21 @@ rd_kafka_message_t *consumer_poll(struct consumer *c)
 		rkm = rd_kafka_consumer_poll(c->rk, 0);
 		if (!rkm)
 			return NULL;
+		if (!rkm->err && stopped_find(c, rkm->partition)) {
+			/* Fetched before the stop: left for the next read. */
+			rd_kafka_message_destroy(rkm);
+			continue;
+		}
 		if (!rkm->err) {
 			atomic_store(&c->brokers_down, false);
 			return rkm;
 		}
-		/* A record that cannot be read (corrupt, undecompressable)
-		 * still has an offset: it must get an outcome. */
-		if (rkm->rkt && rkm->offset >= 0 &&
-		    (rkm->err == RD_KAFKA_RESP_ERR__BAD_MSG ||
-		     rkm->err == RD_KAFKA_RESP_ERR__BAD_COMPRESSION))
-			return rkm;
+		if (rkm->rkt && rkm->partition >= 0 &&
+		    consumer_classify(rkm->err) == CONSUMER_ERROR_STOP) {
+			stop_partition(c, rkm);
+			rd_kafka_message_destroy(rkm);
+			continue;
+		}
 		if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
 			c->fatal = true;
 		if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -341,17 +482,24 @@ int consumer_store(struct consumer *c, int32_t partition, int64_t offset)
 
 void consumer_pause(struct consumer *c, bool pause)
 {
-	rd_kafka_topic_partition_list_t *parts = NULL;
+	rd_kafka_topic_partition_list_t *parts = NULL, *resume = NULL;
 
 	if (c->paused == pause)
 		return;
 	c->paused = pause;
 	if (rd_kafka_assignment(c->rk, &parts) || !parts)
 		return;
-	if (pause)
+	if (pause) {
 		rd_kafka_pause_partitions(c->rk, parts);
-	else
-		rd_kafka_resume_partitions(c->rk, parts);
+	} else {
+		resume = without_stopped(c, parts);
+		if (resume)
+			rd_kafka_resume_partitions(c->rk, resume);
+		else
+			c->paused = true; /* out of memory: try again later */
+	}
+	if (resume)
+		rd_kafka_topic_partition_list_destroy(resume);
 	rd_kafka_topic_partition_list_destroy(parts);
 }
 
@@ -400,5 +548,6 @@ void consumer_free(struct consumer *c)
 	}
 	if (c->rk)
 		rd_kafka_destroy(c->rk);
+	free(c->stopped);
 	free(c);
 }

@@ -8,6 +8,20 @@
  * rebalance callback calls back into the pipeline so that a revoked
  * partition is drained and committed before it is let go.
  *
+ * Errors librdkafka returns in place of records: in librdkafka 2.x none of
+ * them stands for exactly one record that it then skips.  A CRC mismatch
+ * (_BAD_MSG, with check.crcs) covers a whole v2 record batch, a batch that
+ * does not decompress (_BAD_COMPRESSION) or has an unsupported format
+ * (_NOT_IMPLEMENTED, _UNSUPPORTED_FEATURE) is reported at its first offset
+ * only (and again at each re-fetch), and a record too large to fetch keeps
+ * the partition where it is.  Answering such an error with an outcome at
+ * its offset would let the commit move past records nobody saw; so the
+ * partition stops instead (consumer_classify()): it is paused, nothing of
+ * it is returned any more, and it stays so until it is assigned anew (an
+ * operator moved the group's offset past the batch or fixed the cause, and
+ * restarted).  Records that librdkafka does return, however broken their
+ * content, are the pipeline's to reject.
+ *
  * @locality main thread only; the hooks run inside consumer_poll().
  */
 #ifndef OPTOUT_CONSUMER_H
@@ -60,10 +74,28 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 			      const struct consumer_hooks *hooks,
 			      char *errbuf, size_t errlen);
 
-/* Next message or NULL, without blocking; rebalance hooks run here.  Error
- * events are logged and not returned, except a record that cannot be read
- * (rkm->err set, offset valid): it must still get an outcome. */
+/* What consumer_poll() does with an error in place of a record. */
+enum consumer_error {
+	CONSUMER_ERROR_LOG = 0, /* about the client, the group or a fetch
+				   librdkafka retries: logged, nothing is
+				   skipped */
+	CONSUMER_ERROR_STOP,    /* records of the partition from the error's
+				   offset on cannot be read: the partition
+				   stops (above) */
+};
+
+/* The class of @err when it comes in place of a record.  Pure. */
+enum consumer_error consumer_classify(rd_kafka_resp_err_t err);
+
+/* Next record or NULL, without blocking; rebalance hooks run here.  Never
+ * an error: error events are logged, and a CONSUMER_ERROR_STOP one stops
+ * its partition, whose records are not returned any more (not even those
+ * already fetched). */
 rd_kafka_message_t *consumer_poll(struct consumer *c);
+
+/* The number of stopped partitions; when there are any, writes "partition
+ * P stopped at offset O: why" for the first (and "(+N more)") to @buf. */
+size_t consumer_stopped(const struct consumer *c, char *buf, size_t len);
 
 /* True while no broker answers or no partition is assigned yet. */
 bool consumer_waiting_for_kafka(struct consumer *c);
@@ -83,7 +115,8 @@ bool consumer_fatal(const struct consumer *c);
 /* Stores @offset (the next one to consume) for @partition. */
 int consumer_store(struct consumer *c, int32_t partition, int64_t offset);
 
-/* Pauses (or resumes) fetching on the whole assignment. */
+/* Pauses (or resumes) fetching on the whole assignment; stopped
+ * partitions stay paused. */
 void consumer_pause(struct consumer *c, bool pause);
 bool consumer_paused(const struct consumer *c);
 

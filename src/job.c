@@ -4,8 +4,10 @@
  */
 #include "job.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
+#include "outcome.h"
 #include "util.h"
 
 struct job *job_new(int32_t partition, int64_t offset, const void *key,
@@ -26,6 +28,30 @@ struct job *job_new(int32_t partition, int64_t offset, const void *key,
 		job->rec_key_len = key_len;
 	}
 	return job;
+}
+
+int job_bound_key(struct job *job, size_t max)
+{
+	char *stand_in;
+	int r;
+
+	if (!job->rec_key || job->rec_key_len <= max ||
+	    job->rec_key_len <= OUTCOME_KEY_BOUND)
+		return 0;
+	stand_in = malloc(OUTCOME_KEY_BOUND + 1);
+	if (!stand_in)
+		return -ENOMEM;
+	r = outcome_bound_key(job->rec_key, job->rec_key_len, stand_in);
+	if (r < 0) {
+		free(stand_in);
+		return r;
+	}
+	stand_in[OUTCOME_KEY_BOUND] = '\0';
+	free(job->rec_key);
+	job->key_length = job->rec_key_len;
+	job->rec_key = stand_in;
+	job->rec_key_len = OUTCOME_KEY_BOUND;
+	return 0;
 }
 
 void job_free(struct job *job)

@@ -29,6 +29,9 @@ struct job {
 	int64_t offset;
 	char *rec_key; /* the record's key, copied; NULL when it had none */
 	size_t rec_key_len;
+	/* Non-zero: the key was longer than the results can carry and rec_key
+	 * is its stand-in (job_bound_key()); this is its original length. */
+	size_t key_length;
 
 	int64_t consumed_ms; /* monotonic: when the record was read */
 	struct request req;
@@ -64,6 +67,12 @@ struct job {
  * NULL on ENOMEM. */
 struct job *job_new(int32_t partition, int64_t offset, const void *key,
 		    size_t key_len);
+
+/* When the job's key is longer than @max bytes (and than a stand-in),
+ * replaces it by outcome_bound_key()'s stand-in and records the original
+ * length in key_length.  Returns 0 (replaced or not), -ENOMEM or
+ * -EINVAL. */
+int job_bound_key(struct job *job, size_t max);
 
 /* Frees the job and everything it owns; NULL is fine. */
 void job_free(struct job *job);

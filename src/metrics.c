@@ -151,6 +151,7 @@ struct metrics {
 	_Atomic int pause_reason; /* row of reasons, -1 = "other" */
 	_Atomic int64_t credentials_expiry_ms;
 	_Atomic bool kafka_up;
+	_Atomic int64_t partitions_stopped;
 	int64_t start_ms;
 
 	struct MHD_Daemon *daemon;
@@ -489,6 +490,13 @@ void metrics_set_credentials_expiry(struct metrics *m, int64_t unix_ms)
 	if (m)
 		atomic_store_explicit(&m->credentials_expiry_ms,
 				      unix_ms > 0 ? unix_ms : 0,
+				      memory_order_relaxed);
+}
+
+void metrics_set_partitions_stopped(struct metrics *m, size_t n)
+{
+	if (m)
+		atomic_store_explicit(&m->partitions_stopped, (int64_t)n,
 				      memory_order_relaxed);
 }
 
@@ -847,6 +855,13 @@ static void render_gauges(struct out *o, struct metrics *m)
 		   atomic_load_explicit(&m->kafka_up, memory_order_relaxed)
 			   ? 1
 			   : 0);
+
+	out_family(o, "optout_partitions_stopped", "gauge",
+		   "Requests partitions stopped at records that cannot be "
+		   "read, waiting for an operator.");
+	out_printf(o, "optout_partitions_stopped %" PRId64 "\n",
+		   atomic_load_explicit(&m->partitions_stopped,
+					memory_order_relaxed));
 
 	out_family(o, "optout_build_info", "gauge",
 		   "The running optout-eraserd's version.");

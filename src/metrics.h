@@ -21,6 +21,8 @@
  *   partition_lag{partition}              gauge  (left out while unknown)
  *   credentials_expiry_timestamp_seconds  gauge  (left out when none)
  *   kafka_connected                       gauge 0/1
+ *   partitions_stopped                    gauge  partitions stopped by an
+ *                                                 unreadable batch
  *   build_info{version}                   gauge 1
  *   start_time_seconds                    gauge
  *
@@ -155,5 +157,9 @@ void metrics_forget_partition(struct metrics *m, int32_t partition);
 void metrics_set_credentials_expiry(struct metrics *m, int64_t unix_ms);
 
 void metrics_set_kafka_up(struct metrics *m, bool up);
+
+/* Partitions of the requests topic that stopped because records could not
+ * be read (see consumer.h). */
+void metrics_set_partitions_stopped(struct metrics *m, size_t n);
 
 #endif

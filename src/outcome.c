@@ -12,11 +12,14 @@
  * (1764115200.0000002 would print as 1764115200).  Both rely on the "C"
  * numeric locale, which the daemon never changes.
  *
- * On deleted, every top-level member of the API response is copied in after
+ * On deleted, the top-level members of the API response are copied in after
  * OptedOutNumber.  The response's OptOutListName and OptedOutNumber, when
  * strings, replace the requested values where they stand; members named
  * like the rest of our own keys, and repeats of a name already written,
- * are skipped so the output never holds a name twice.
+ * are skipped so the output never holds a name twice.  At most
+ * OUTCOME_RESPONSE_MAX are copied, so a hostile answer with a hundred
+ * thousand members costs one pass over them, not a search per member
+ * through everything written so far.
  *
  * Pure: no I/O, no threads, no logging.
  */
@@ -31,6 +34,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 
 static const char *const outcome_names[OUTCOME__COUNT] = {
 	[OUTCOME_DELETED] = "deleted",   [OUTCOME_NOT_FOUND] = "not_found",
@@ -42,7 +46,7 @@ static const char *const outcome_names[OUTCOME__COUNT] = {
 static const char *const reserved_names[] = {
 	"RequestId", "Outcome",      "OptOutListName", "OptedOutNumber",
 	"Error",     "Attempts",     "AwsRequestId",   "Source",
-	"CompletedAt",
+	"CompletedAt", "KeyTruncated", "KeyLength",
 };
 
 const char *outcome_name(enum outcome_kind kind)
@@ -158,15 +162,20 @@ static const char *response_string(const cJSON *response, const char *name)
 static int add_response_members(cJSON *root, const cJSON *response)
 {
 	const cJSON *item;
+	int copied = 0;
 	int ret;
 
-	for (item = response->child; item; item = item->next) {
+	/* root holds at most 4 + OUTCOME_RESPONSE_MAX names: each lookup is
+	 * short. */
+	for (item = response->child; item && copied < OUTCOME_RESPONSE_MAX;
+	     item = item->next) {
 		if (!item->string || is_reserved(item->string) ||
 		    cJSON_GetObjectItemCaseSensitive(root, item->string))
 			continue;
 		ret = add_item(root, item->string, copy_value(item));
 		if (ret)
 			return ret;
+		copied++;
 	}
 	return 0;
 }
@@ -295,12 +304,40 @@ char *outcome_to_json(const struct outcome *o)
 		goto out;
 	if (add_integer(root, "Attempts", o->attempts) ||
 	    add_string_or_null(root, "AwsRequestId", o->aws_request_id) ||
-	    add_source(root, o) ||
-	    add_string_or_null(root, "CompletedAt", stamp))
+	    add_source(root, o))
+		goto out;
+	if (o->key_truncated &&
+	    (add_item(root, "KeyTruncated", cJSON_CreateTrue()) ||
+	     add_integer(root, "KeyLength", (int64_t)o->key_length)))
+		goto out;
+	if (add_string_or_null(root, "CompletedAt", stamp))
 		goto out;
 
 	text = cJSON_PrintUnformatted(root);
 out:
 	cJSON_Delete(root);
 	return text;
+}
+
+int outcome_bound_key(const void *key, size_t len, char *ret_key)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char *p = ret_key;
+
+	if (!key || len <= OUTCOME_KEY_BOUND)
+		return -EINVAL;
+	if (!EVP_Digest(key, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32)
+		return -EINVAL;
+	memcpy(p, key, OUTCOME_KEY_PREFIX);
+	p += OUTCOME_KEY_PREFIX;
+	memcpy(p, "#sha256:", 8);
+	p += 8;
+	for (i = 0; i < mdlen; i++) {
+		*p++ = hex[md[i] >> 4];
+		*p++ = hex[md[i] & 0x0f];
+	}
+	return 0;
 }

@@ -14,6 +14,13 @@
  *
  * One pipe wakes the loop: the sender workers write to it when a job is
  * done, librdkafka when the consumer's or producer's queue gets events.
+ *
+ * A message librdkafka will not take or deliver (unknown topic, not
+ * authorized, refused by the broker) is never fatal: the pipeline holds
+ * consumption ("results topic unavailable: why"), keeps every job, and
+ * tries again with one job at a time, backing off from 1 s to 30 s, until
+ * a delivery goes through.  Only a fatal producer error (idempotence
+ * broken) stops the daemon, without committing.
  */
 #include "pipeline.h"
 
@@ -46,6 +53,8 @@
 
 #define POLL_INTERVAL_MS 200
 #define RESEND_DELAY_MS 1000
+#define PRODUCE_BACKOFF_MIN_MS 1000
+#define PRODUCE_BACKOFF_MAX_MS 30000
 
 struct pipeline {
 	const struct config *cfg;
@@ -69,6 +78,13 @@ struct pipeline {
 	struct metrics *metrics;
 	struct config *reloaded; /* the configuration of the last reload */
 	char held_reason[192];
+	/* The results side refuses messages: separate from the sender's hold
+	 * above.  produce_held is JOB_SEND_OUTCOME or JOB_SEND_DLQ (which
+	 * topic), 0 when nothing is held; probe is the one job trying. */
+	unsigned produce_held;
+	int produce_backoff_ms;
+	struct job *probe;
+	char produce_reason[160];
 	int64_t status_at_ms;
 	int64_t lag;             /* last known, -1 unknown */
 	int64_t lag_at_ms;
@@ -118,6 +134,8 @@ static void wake_drain(struct pipeline *pl)
 
 static void job_release(struct pipeline *pl, struct job *job)
 {
+	if (pl->probe == job)
+		pl->probe = NULL;
 	part_alive_add(pl, job->partition, -1);
 	job_free(job);
 	pl->alive--;
@@ -160,6 +178,8 @@ static void finish(struct pipeline *pl, struct job *job)
 	o.offset = job->offset;
 	o.completed_at_ms = job->completed_at_ms ? job->completed_at_ms
 						 : util_wall_ms();
+	o.key_truncated = job->key_length != 0;
+	o.key_length = job->key_length;
 	job->payload = outcome_to_json(&o);
 	if (!job->payload) {
 		/* Out of memory: keep the job and try again shortly. */
@@ -186,24 +206,95 @@ static void queue_resend(struct pipeline *pl, struct job *job, int delay_ms)
 	pl->resend = job;
 }
 
+static const char *topic_kind(unsigned what)
+{
+	return what == JOB_SEND_DLQ ? "dead-letter" : "results";
+}
+
+/* @what of @job was refused for @reason (by librdkafka or in a delivery
+ * report): the pipeline holds, and the job waits for its next try. */
+static void produce_refused(struct pipeline *pl, struct job *job,
+			    unsigned what, const char *reason)
+{
+	bool probing = job == pl->probe;
+
+	if (probing)
+		pl->probe = NULL;
+	if (!pl->produce_held) {
+		pl->produce_held = what;
+		pl->produce_backoff_ms = PRODUCE_BACKOFF_MIN_MS;
+		log_warning("pipeline paused: %s topic unavailable: %s "
+			    "(partition %d offset %" PRId64
+			    "); trying again in %d s",
+			    topic_kind(what), reason, (int)job->partition,
+			    job->offset, pl->produce_backoff_ms / 1000);
+	} else if (probing) {
+		pl->produce_backoff_ms *= 2;
+		if (pl->produce_backoff_ms > PRODUCE_BACKOFF_MAX_MS)
+			pl->produce_backoff_ms = PRODUCE_BACKOFF_MAX_MS;
+		log_notice("%s topic still unavailable: %s; trying again in "
+			   "%d s",
+			   topic_kind(what), reason,
+			   pl->produce_backoff_ms / 1000);
+	} else {
+		log_debug("%s of partition %d offset %" PRId64 " refused: %s",
+			  what == JOB_SEND_DLQ ? "dead-letter copy" : "outcome",
+			  (int)job->partition, job->offset, reason);
+	}
+	snprintf(pl->produce_reason, sizeof(pl->produce_reason), "%s",
+		 reason);
+	queue_resend(pl, job, pl->produce_backoff_ms);
+	/* The next try is one probe, after the backoff. */
+	pl->resend_at_ms = util_mono_ms() + pl->produce_backoff_ms;
+}
+
+/* A message for the held topic was delivered: the hold is over and what
+ * waits goes at once. */
+static void produce_resumed(struct pipeline *pl, unsigned what)
+{
+	if (pl->produce_held != what)
+		return;
+	pl->produce_held = 0;
+	pl->probe = NULL;
+	log_notice("%s topic available again: pipeline resumed",
+		   topic_kind(what));
+	pl->resend_at_ms = util_mono_ms();
+}
+
 /* Produces what of @job is still unsent; what cannot go now is retried
- * from the resend list. */
+ * from the resend list.  While the results side is held only the probe
+ * tries; other jobs wait for it. */
 static void send_pending(struct pipeline *pl, struct job *job)
 {
+	char why[160], fatal[256];
+	unsigned what = 0;
 	int r = 0;
 
+	if (pl->produce_held && job != pl->probe) {
+		queue_resend(pl, job, pl->produce_backoff_ms);
+		return;
+	}
 	if (job->unsent & JOB_SEND_OUTCOME) {
-		r = producer_send(pl->producer, job);
+		what = JOB_SEND_OUTCOME;
+		r = producer_send(pl->producer, job, why, sizeof(why));
 		if (r == 0)
 			job->unsent &= ~JOB_SEND_OUTCOME;
 	}
 	if (r == 0 && (job->unsent & JOB_SEND_DLQ)) {
-		r = producer_send_dlq(pl->producer, job);
+		what = JOB_SEND_DLQ;
+		r = producer_send_dlq(pl->producer, job, why, sizeof(why));
 		if (r == 0)
 			job->unsent &= ~JOB_SEND_DLQ;
 	}
-	if (r == -EIO)
+	if (r == -EIO && producer_fatal(pl->producer, fatal, sizeof(fatal))) {
+		log_error("results producer failed for good (%s): stopping "
+			  "without committing partition %d offset %" PRId64,
+			  fatal, (int)job->partition, job->offset);
 		pl->fatal = true;
+	} else if (r == -EIO) {
+		produce_refused(pl, job, what, why);
+		return;
+	}
 	if (job->unsent)
 		queue_resend(pl, job, r == -ENOBUFS ? 50 : RESEND_DELAY_MS);
 }
@@ -214,6 +305,24 @@ static void resend(struct pipeline *pl)
 
 	if (!list || util_mono_ms() < pl->resend_at_ms || pl->fatal)
 		return;
+	if (pl->produce_held) {
+		/* One job probes; the rest wait for its delivery report. */
+		if (pl->probe)
+			return;
+		pl->probe = list;
+		pl->resend = list->next;
+		list->next = NULL;
+		list->on_resend = false;
+		log_info("%s topic unavailable: trying one message again",
+			 topic_kind(pl->produce_held));
+		if (!list->payload)
+			finish(pl, list);
+		else
+			send_pending(pl, list);
+		if (list->on_resend)
+			pl->probe = NULL; /* not even tried: the next one will */
+		return;
+	}
 	pl->resend = NULL;
 	for (; list; list = next) {
 		next = list->next;
@@ -256,16 +365,11 @@ static void on_delivered(void *opaque, struct job *job, unsigned what,
 			return;
 		}
 		job->produce_attempts++;
-		log_warning("%s of partition %d offset %" PRId64
-			    " not delivered (%s), producing it again "
-			    "(attempt %d)",
-			    what == JOB_SEND_DLQ ? "dead-letter copy" : "outcome",
-			    (int)job->partition, job->offset, errstr,
-			    job->produce_attempts + 1);
 		job->unsent |= what;
-		queue_resend(pl, job, RESEND_DELAY_MS);
+		produce_refused(pl, job, what, errstr);
 		return;
 	}
+	produce_resumed(pl, what);
 	job->unacked &= ~what;
 	if (job->unacked)
 		return; /* the other message is still on its way */
@@ -407,18 +511,17 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 			    (int)rkm->partition, rkm->offset);
 	else if (r < 0)
 		goto nomem;
+	/* A key too long to copy gets a stand-in in the outcome and the
+	 * dead-letter copy alike. */
+	if (job_bound_key(job, producer_key_max(pl->producer)) < 0)
+		goto nomem;
+	if (job->key_length)
+		log_notice("partition %d offset %" PRId64 ": key of %zu bytes "
+			   "too long to copy: its outcome carries a %zu-byte "
+			   "stand-in and KeyTruncated",
+			   (int)rkm->partition, rkm->offset, job->key_length,
+			   job->rec_key_len);
 
-	if (rkm->err) {
-		snprintf(job->req.error_message,
-			 sizeof(job->req.error_message),
-			 "the record could not be read: %s",
-			 rd_kafka_err2str(rkm->err));
-		job->req.error_code = REQUEST_ERR_MALFORMED;
-		if (keep_for_dlq(pl, job, rkm) < 0)
-			goto nomem;
-		finish(pl, job);
-		return 0;
-	}
 	r = request_parse(&job->req, rkm->payload, rkm->len,
 			  pl->cfg->requests_max_bytes);
 	if (r == -ENOMEM)
@@ -482,6 +585,7 @@ static void backpressure(struct pipeline *pl)
 			log_notice("consumption resumed");
 		}
 	}
+	held = held || pl->produce_held;
 	if (!consumer_paused(pl->consumer) && (held || pl->alive >= max)) {
 		log_debug("%zu requests in flight%s: pausing consumption",
 			  pl->alive, held ? ", systemic failure" : "");
@@ -605,7 +709,8 @@ static void on_revoking(void *opaque,
 	/* Calls on the wire finish; their outcomes are delivered and
 	 * committed before the partitions are let go. */
 	if (!lost && !pl->closing) {
-		while (!pl->fatal && !*pl->stop && util_mono_ms() < deadline) {
+		while (!pl->fatal && !pl->produce_held && !*pl->stop &&
+		       util_mono_ms() < deadline) {
 			size_t alive = 0;
 
 			for (i = 0; i < parts->cnt; i++)
@@ -645,8 +750,12 @@ static void shutdown_drain(struct pipeline *pl)
 		pl->given_back++;
 		job_release(pl, waiting);
 	}
-	while (!pl->fatal && (sender_inflight(pl->sender) > 0 || pl->resend ||
-			      producer_outstanding(pl->producer) > 0)) {
+	/* Calls on the wire finish; outcomes are waited for unless the
+	 * results side refuses them. */
+	while (!pl->fatal &&
+	       (sender_inflight(pl->sender) > 0 ||
+		(!pl->produce_held &&
+		 (pl->resend || producer_outstanding(pl->producer) > 0)))) {
 		int64_t now = util_mono_ms();
 
 		if (now >= deadline) {
@@ -665,6 +774,11 @@ static void shutdown_drain(struct pipeline *pl)
 		notify_watchdog(sender_healthy(pl->sender, 10000));
 		step(pl, 50);
 	}
+	if (pl->produce_held)
+		log_warning("shutdown: %s topic unavailable (%s): %zu "
+			    "request(s) left without an outcome, uncommitted",
+			    topic_kind(pl->produce_held), pl->produce_reason,
+			    pl->alive);
 	left = producer_flush(pl->producer, 1000);
 	if (left > 0) {
 		log_warning("shutdown: %d outcome(s) not acknowledged: their "
@@ -683,7 +797,8 @@ static void region_rate(const char *region, double rate, void *opaque)
 static void health(struct pipeline *pl)
 {
 	int64_t now = util_mono_ms();
-	char state[256], lag[24];
+	char state[512], paused[256] = "", stopped[192] = "", lag[24];
+	size_t nstopped, len;
 
 	watchdog(pl);
 	if (now - pl->status_at_ms < 1000)
@@ -699,30 +814,40 @@ static void health(struct pipeline *pl)
 		pl->lag = consumer_lag(pl->consumer);
 		pl->lag_at_ms = now;
 	}
+	if (pl->held)
+		snprintf(paused, sizeof(paused), "%s", pl->held_reason);
+	else if (pl->produce_held)
+		snprintf(paused, sizeof(paused), "%s topic unavailable: %s",
+			 topic_kind(pl->produce_held), pl->produce_reason);
+	nstopped = consumer_stopped(pl->consumer, stopped, sizeof(stopped));
 	metrics_set_inflight(pl->metrics, (long)pl->alive);
-	metrics_set_paused(pl->metrics, pl->held, pl->held_reason);
+	metrics_set_paused(pl->metrics, pl->held || pl->produce_held, paused);
+	metrics_set_partitions_stopped(pl->metrics, nstopped);
 	metrics_set_kafka_up(pl->metrics,
 			     !consumer_waiting_for_kafka(pl->consumer) &&
 				     !producer_waiting_for_kafka(pl->producer));
 	metrics_set_credentials_expiry(pl->metrics,
 				       credprov_expires_ms(pl->cred));
 	sender_foreach_region(pl->sender, region_rate, pl->metrics);
-	if (pl->held)
-		snprintf(state, sizeof(state), "paused: %s", pl->held_reason);
+	if (pl->held || pl->produce_held)
+		snprintf(state, sizeof(state), "paused: %s", paused);
 	else if (consumer_waiting_for_kafka(pl->consumer) ||
 		 producer_waiting_for_kafka(pl->producer))
 		snprintf(state, sizeof(state), "waiting for Kafka");
 	else
 		snprintf(state, sizeof(state), "running");
+	len = strlen(state);
 	if (!pl->held) {
 		char regions[160];
-		size_t len = strlen(state);
 
 		/* A region at fault on its own is held; the others flow. */
 		if (sender_held_regions(pl->sender, regions, sizeof(regions)))
 			snprintf(state + len, sizeof(state) - len,
 				 " (regions held: %s)", regions);
 	}
+	len = strlen(state);
+	if (nstopped)
+		snprintf(state + len, sizeof(state) - len, ", %s", stopped);
 	if (pl->lag < 0)
 		snprintf(lag, sizeof(lag), "unknown");
 	else

@@ -5,6 +5,12 @@
  * The user's kafka.* and producer.* properties are applied first; the ones
  * the delivery guarantee rests on (idempotence, acks=all) are set last and
  * cannot be overridden (config.c refuses them anyway).
+ *
+ * Sizes follow librdkafka 2.x's own check (rd_kafka_msg_new0()): key +
+ * value + serialized headers + RD_KAFKAP_MESSAGE_V2_MAX_OVERHEAD (36) must
+ * not exceed message.max.bytes.  The room we use is smaller by a record
+ * batch header (61 bytes) as well, so that a batch of one such message
+ * also passes a broker or topic whose limit equals message.max.bytes.
  */
 #include "producer.h"
 
@@ -16,10 +22,16 @@
 #include "config.h"
 #include "job.h"
 #include "log.h"
+#include "outcome.h"
 #include "util.h"
+
+#define PRODUCER_RECORD_OVERHEAD 36 /* RD_KAFKAP_MESSAGE_V2_MAX_OVERHEAD */
+#define PRODUCER_BATCH_OVERHEAD 61  /* RecordBatch v2 header */
+#define PRODUCER_VARINT_MAX 5       /* a header's name or value length */
 
 struct producer {
 	rd_kafka_t *rk;
+	size_t max_bytes; /* message.max.bytes in effect */
 	int64_t last_ack_ms;  /* monotonic: last delivery report */
 	int64_t oldest_ms;    /* monotonic: outstanding since (0 = none) */
 	const struct config *cfg;
@@ -102,6 +114,17 @@ struct producer *producer_new(const struct config *cfg, int wake_fd,
 	    strcmp(value, "rdkafka") == 0 &&
 	    set(conf, "client.id", "optout-eraserd", errbuf, errlen) < 0)
 		goto fail;
+	vlen = sizeof(value);
+	if (rd_kafka_conf_get(conf, "message.max.bytes", value, &vlen) !=
+		    RD_KAFKA_CONF_OK ||
+	    sscanf(value, "%zu", &p->max_bytes) != 1 ||
+	    p->max_bytes < PRODUCER_MESSAGE_MIN) {
+		snprintf(errbuf, errlen,
+			 "producer: message.max.bytes must be at least %d "
+			 "(an outcome and its key must fit)",
+			 PRODUCER_MESSAGE_MIN);
+		goto fail;
+	}
 	rd_kafka_conf_set_opaque(conf, p);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_log_cb(conf, on_log);
@@ -122,7 +145,48 @@ fail:
 	return NULL;
 }
 
-int producer_send(struct producer *p, struct job *job)
+size_t producer_room(const struct producer *p)
+{
+	return p->max_bytes - PRODUCER_RECORD_OVERHEAD -
+	       PRODUCER_BATCH_OVERHEAD;
+}
+
+size_t producer_key_max(const struct producer *p)
+{
+	return producer_room(p) - OUTCOME_MAX_BYTES;
+}
+
+/* What a header counts for in a message, at most. */
+static size_t header_size(const char *name, size_t value_len)
+{
+	return PRODUCER_VARINT_MAX + strlen(name) + PRODUCER_VARINT_MAX +
+	       value_len;
+}
+
+static size_t headers_size(const rd_kafka_headers_t *hdrs, size_t *ret_count)
+{
+	const char *name;
+	const void *value;
+	size_t size, total = 0, i;
+
+	for (i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR;
+	     i++)
+		total += header_size(name, size);
+	*ret_count = i;
+	return total;
+}
+
+static int refused(rd_kafka_resp_err_t err, char *errbuf, size_t errlen)
+{
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return -ENOBUFS;
+	util_set_error(errbuf, errlen, "%s", rd_kafka_err2str(err));
+	return -EIO;
+}
+
+int producer_send(struct producer *p, struct job *job, char *errbuf,
+		  size_t errlen)
 {
 	rd_kafka_resp_err_t err;
 
@@ -134,23 +198,53 @@ int producer_send(struct producer *p, struct job *job)
 		RD_KAFKA_V_END);
 	if (!err)
 		return 0;
-	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-		return -ENOBUFS;
-	log_error("results producer: cannot produce: %s",
-		  rd_kafka_err2str(err));
-	return -EIO;
+	return refused(err, errbuf, errlen);
 }
 
-int producer_send_dlq(struct producer *p, struct job *job)
+/* Adds "@name: @n" to @hdrs. */
+static void header_add_size(rd_kafka_headers_t *hdrs, const char *name,
+			    size_t n)
 {
-	rd_kafka_headers_t *hdrs;
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", n);
+	rd_kafka_header_add(hdrs, name, -1, num, -1);
+}
+
+int producer_send_dlq(struct producer *p, struct job *job, char *errbuf,
+		      size_t errlen)
+{
+	static const char *const notes[] = {"optout-headers-dropped",
+					    "optout-truncated",
+					    "optout-key-truncated"};
+	rd_kafka_headers_t *hdrs = NULL;
 	rd_kafka_resp_err_t err;
 	char num[32];
 	const char *code = job->req.error_code ? job->req.error_code : "";
 	const char *msg = job->req.error_message;
+	size_t room = producer_room(p), used, theirs = 0, count = 0, i;
+	size_t value_len = job->dlq_len;
+	bool keep_theirs;
 
-	hdrs = job->dlq_headers ? rd_kafka_headers_copy(job->dlq_headers)
-				: rd_kafka_headers_new(5);
+	/* Ours first, counting the notes we may add at their longest. */
+	snprintf(num, sizeof(num), "%lld", (long long)job->offset);
+	used = job->rec_key_len + header_size("optout-error-code", strlen(code)) +
+	       header_size("optout-error-message", strlen(msg)) +
+	       header_size("optout-source-topic",
+			   strlen(p->cfg->requests_topic)) +
+	       header_size("optout-source-partition", 11) +
+	       header_size("optout-source-offset", strlen(num));
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+		used += header_size(notes[i], 20);
+	if (job->dlq_headers)
+		theirs = headers_size(job->dlq_headers, &count);
+	keep_theirs = job->dlq_headers && used + theirs <= room;
+	if (keep_theirs) {
+		hdrs = rd_kafka_headers_copy(job->dlq_headers);
+		used += theirs;
+	} else {
+		hdrs = rd_kafka_headers_new(8);
+	}
 	if (!hdrs)
 		return -ENOBUFS;
 	rd_kafka_header_add(hdrs, "optout-error-code", -1, code, -1);
@@ -161,20 +255,24 @@ int producer_send_dlq(struct producer *p, struct job *job)
 	rd_kafka_header_add(hdrs, "optout-source-partition", -1, num, -1);
 	snprintf(num, sizeof(num), "%lld", (long long)job->offset);
 	rd_kafka_header_add(hdrs, "optout-source-offset", -1, num, -1);
+	if (!keep_theirs && count)
+		header_add_size(hdrs, "optout-headers-dropped", count);
+	if (used + value_len > room) {
+		value_len = room > used ? room - used : 0;
+		header_add_size(hdrs, "optout-truncated", job->dlq_len);
+	}
+	if (job->key_length)
+		header_add_size(hdrs, "optout-key-truncated", job->key_length);
 	err = rd_kafka_producev(
 		p->rk, RD_KAFKA_V_TOPIC(p->cfg->dlq_topic),
 		RD_KAFKA_V_KEY(job->rec_key, job->rec_key_len),
-		RD_KAFKA_V_VALUE(job->dlq_value, job->dlq_len),
+		RD_KAFKA_V_VALUE(job->dlq_value, value_len),
 		RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(0),
 		RD_KAFKA_V_OPAQUE(job), RD_KAFKA_V_END);
 	if (!err)
 		return 0; /* the headers belong to the message now */
 	rd_kafka_headers_destroy(hdrs);
-	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-		return -ENOBUFS;
-	log_error("results producer: cannot produce to %s: %s",
-		  p->cfg->dlq_topic, rd_kafka_err2str(err));
-	return -EIO;
+	return refused(err, errbuf, errlen);
 }
 
 int producer_wait_connected(struct producer *p,

@@ -16,7 +16,7 @@
  * name.
  *
  *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_api.c \
- *         src/api.c src/region.c src/outcome.c -lcjson -lm
+ *         src/api.c src/region.c src/outcome.c -lcjson -lcrypto -lm
  */
 #include <errno.h>
 #include <stdint.h>
@@ -164,6 +164,9 @@ static void check_result(const struct api_http *http,
 		fail("outcome_to_json failed");
 	if (!utf8_ok((const unsigned char *)text, strlen(text)))
 		fail("outcome is not UTF-8");
+	/* Whatever the answer, the outcome stays producible. */
+	if (strlen(text) > OUTCOME_MAX_BYTES)
+		fail("outcome longer than OUTCOME_MAX_BYTES");
 	json = cJSON_Parse(text);
 	name = cJSON_GetObjectItemCaseSensitive(json, "Outcome");
 	if (!cJSON_IsString(name) ||

@@ -11,7 +11,7 @@
  * as the daemon would do with it.
  *
  *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_request.c \
- *         src/request.c src/outcome.c -lcjson -lm
+ *         src/request.c src/outcome.c -lcjson -lcrypto -lm
  */
 #include <errno.h>
 #include <stdint.h>

@@ -150,6 +150,10 @@ adds the header x-amz-retry-after: N to the fault's answer.
                   connection dies before any answer, once: use times 2 or
                   more to make a reset reach the caller)
   "slow:<ms>"     wait, then process the request normally
+  "bloated:<n>"   process the request normally; a success answers with n
+                  extra members ("00000": 0, "00001": 0, ...; default
+                  100000: a body of about 1 MB) before the modelled ones,
+                  as a hostile or broken service might
 
 quota: after a call authenticates (faults come first), its signing region's
 bucket must hold a token, else ThrottlingException (400, "Rate exceeded");
@@ -1292,7 +1296,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_shape(err, request_id, headers)
             return
         self.record(call, 200, None)
-        self.send(200, json.dumps(result), [
+        body = json.dumps(result)
+        if call.get('bloat'):
+            junk = ','.join('"%05x":0' % i for i in range(call['bloat']))
+            body = '{' + junk + ',' + body[1:]
+        self.send(200, body, [
             ('x-amzn-RequestId', request_id),
             ('Content-Type', CONTENT_TYPE),
         ])
@@ -1310,6 +1318,9 @@ class Handler(BaseHTTPRequestHandler):
             extra.append(('x-amz-retry-after', str(rule['retry_after_ms'])))
         if kind == 'slow':
             time.sleep(int(arg) / 1000.0)
+            return False
+        if kind == 'bloated':
+            call['bloat'] = int(arg) if arg else 100000
             return False
         if kind == 'html503':
             self.record(call, 503, 'html503')

@@ -12,6 +12,9 @@
 #include "api.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -416,6 +419,161 @@ static void test_response_members(void)
 	is_int(api_parse_response(&http, &res), 0, "200 NULL body: returns 0");
 	is_int(res.outcome, OUTCOME_FAILED, "200 NULL body: failed");
 	is_int(res.retry, API_RETRY_TRANSIENT, "200 NULL body: transient");
+	api_result_done(&res);
+}
+
+/* "a,b,c" of the member names of @obj in order. */
+static void member_names(const cJSON *obj, char *buf, size_t len)
+{
+	const cJSON *item;
+	size_t at = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (item = obj ? obj->child : NULL; item; item = item->next) {
+		n = snprintf(buf + at, len - at, "%s%s", at ? "," : "",
+			     item->string ? item->string : "?");
+		if (n < 0 || (size_t)n >= len - at)
+			break;
+		at += (size_t)n;
+	}
+}
+
+/* The outcome of a deleted request answered with @res. */
+static char *deleted_outcome(const struct api_result *res)
+{
+	struct outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = res->outcome;
+	o.request_id = "r-1";
+	o.list = "marketing";
+	o.number = "+14155550100";
+	o.response = res->response;
+	o.error_code = res->error_code;
+	o.error_message = res->error_message;
+	o.attempts = 1;
+	o.topic = "requests";
+	o.completed_at_ms = 1795687200123LL;
+	return outcome_to_json(&o);
+}
+
+/*
+ * A success body is hostile or broken: a megabyte of members before the
+ * real ones.  Only the output shape's members (DeleteOptedOutNumberResult)
+ * are kept, so the outcome stays small; this checks the bound, not the
+ * time (keeping every member made the outcome about 1 MB, more than
+ * librdkafka produces, and cost a search per member).
+ */
+static void test_hostile_success(void)
+{
+	static const char tail[] =
+		"\"OptOutListArn\": \"" ARN "\", "
+		"\"OptOutListName\": \"marketing\", "
+		"\"OptedOutNumber\": \"+14155550100\", "
+		"\"OptedOutTimestamp\": 1764115200.5, "
+		"\"EndUserOptedOut\": false}";
+	size_t n = 100000, cap = n * 12 + sizeof(tail) + 2, at = 0, i;
+	char *body = malloc(cap), *text;
+	struct api_result res;
+	struct api_http http;
+	char names[512];
+
+	if (!body) {
+		ok(0, "hostile success: out of memory");
+		return;
+	}
+	body[at++] = '{';
+	for (i = 0; i < n; i++)
+		at += (size_t)snprintf(body + at, cap - at, "\"%05zx\":0,", i);
+	memcpy(body + at, tail, sizeof(tail));
+	at += sizeof(tail) - 1;
+	ok(at > 1000000 && at < 1048576,
+	   "hostile success: a body of %zu bytes, %zu members", at, n + 5);
+
+	memset(&http, 0, sizeof(http));
+	http.status = 200;
+	http.request_id = "c0ffee00-0000-4000-8000-000000000001";
+	http.body = body;
+	http.body_len = at;
+	is_int(api_parse_response(&http, &res), 0, "hostile success: parsed");
+	is_int(res.outcome, OUTCOME_DELETED, "hostile success: deleted");
+	member_names(res.response, names, sizeof(names));
+	is_str(names,
+	       "OptOutListArn,OptOutListName,OptedOutNumber,OptedOutTimestamp,"
+	       "EndUserOptedOut",
+	       "hostile success: only the output shape's members kept");
+	text = deleted_outcome(&res);
+	ok(text && strlen(text) < 1024,
+	   "hostile success: the outcome stays small (%zu bytes)",
+	   text ? strlen(text) : 0);
+	ok(text && !strstr(text, "\"00000\""),
+	   "hostile success: no junk member in the outcome");
+	free(text);
+	api_result_done(&res);
+	free(body);
+}
+
+/* Members of the output shape with another type, too long, or given
+ * twice: the first of a name counts, and only with its modelled type. */
+static void test_output_members(void)
+{
+	static const struct {
+		const char *body;
+		const char *kept;
+	} rows[] = {
+		{"{\"OptOutListArn\": 5, \"OptOutListName\": [\"x\"], "
+		 "\"OptedOutNumber\": {\"a\": 1}, \"OptedOutTimestamp\": "
+		 "\"yesterday\", \"EndUserOptedOut\": \"yes\"}",
+		 ""},
+		{"{\"OptedOutTimestamp\": null, \"EndUserOptedOut\": true, "
+		 "\"Extra\": \"x\", \"optOutListArn\": \"lower case\"}",
+		 "EndUserOptedOut"},
+		{"{\"OptOutListArn\": 1, \"OptOutListArn\": \"second\"}", ""},
+		{"{\"OptOutListArn\": \"first\", \"OptOutListArn\": 2}",
+		 "OptOutListArn"},
+		{"{\"EndUserOptedOut\": false, \"OptedOutTimestamp\": 0}",
+		 "OptedOutTimestamp,EndUserOptedOut"},
+		{"{}", ""},
+	};
+	static char longer[1200 + 64], longest[1100 + 64];
+	struct api_result res;
+	struct api_http http;
+	char names[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&http, 0, sizeof(http));
+		http.status = 200;
+		http.request_id = "c0ffee00-0000-4000-8000-000000000002";
+		http.body = rows[i].body;
+		http.body_len = strlen(rows[i].body);
+		is_int(api_parse_response(&http, &res), 0, "output %zu: parsed",
+		       i);
+		is_int(res.outcome, OUTCOME_DELETED, "output %zu: deleted", i);
+		member_names(res.response, names, sizeof(names));
+		is_str(names, rows[i].kept, "output %zu: members kept", i);
+		api_result_done(&res);
+	}
+
+	/* strings: 1024 bytes kept, 1025 dropped */
+	snprintf(longer, sizeof(longer), "{\"OptOutListArn\": \"%01024d\"}",
+		 0);
+	snprintf(longest, sizeof(longest),
+		 "{\"OptOutListArn\": \"%01025d\"}", 0);
+	memset(&http, 0, sizeof(http));
+	http.status = 200;
+	http.body = longer;
+	http.body_len = strlen(longer);
+	api_parse_response(&http, &res);
+	member_names(res.response, names, sizeof(names));
+	is_str(names, "OptOutListArn", "a 1024-byte string is kept");
+	api_result_done(&res);
+	http.body = longest;
+	http.body_len = strlen(longest);
+	api_parse_response(&http, &res);
+	member_names(res.response, names, sizeof(names));
+	is_str(names, "", "a 1025-byte string is dropped");
 	api_result_done(&res);
 }
 
@@ -837,6 +995,8 @@ int main(void)
 {
 	test_fixtures();
 	test_response_members();
+	test_hostile_success();
+	test_output_members();
 	test_lengths();
 	test_code_table();
 	test_transport();

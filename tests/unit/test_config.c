@@ -1142,6 +1142,16 @@ static void test_properties(void)
 		}
 	}
 
+	/* An outcome and its key must fit in one message. */
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(key, sizeof(key), "%smessage.max.bytes", prefixes[i]);
+		try_value(key, "65535", "must be at least 65536 (an outcome "
+					"and its key must fit in one message)",
+			  NULL);
+		try_value(key, "65536", NULL, NULL);
+	}
+	try_value("producer.message.max.bytes", "100000000", NULL, NULL);
+
 	/* Where the file gives kafka.group.id, none is added. */
 	snprintf(line, sizeof(line), "kafka.group.id = shared");
 	ret = load(&cfg, file_with(&t, line, NULL, NULL), NULL, 0, err,

@@ -127,6 +127,7 @@ static void test_fresh(void)
 			   "optout_credentials_expiry_timestamp_seconds "),
 	       0, "fresh: no credentials expiry");
 	has(text, "optout_kafka_connected 0");
+	has(text, "optout_partitions_stopped 0");
 	snprintf(want, sizeof(want), "optout_build_info{version=\"%s\"} 1",
 		 PACKAGE_VERSION);
 	has(text, want);
@@ -137,7 +138,7 @@ static void test_fresh(void)
 	/* Every family is described once. */
 	is_int(count_lines(text, "# HELP "), count_lines(text, "# TYPE "),
 	       "fresh: a HELP per TYPE");
-	is_int(count_lines(text, "# TYPE "), 18, "fresh: 18 families");
+	is_int(count_lines(text, "# TYPE "), 19, "fresh: 19 families");
 	free(text);
 	metrics_free(m);
 }
@@ -175,6 +176,7 @@ static void test_updates(void)
 	metrics_request_duration(m, 900);
 
 	metrics_set_inflight(m, 5);
+	metrics_set_partitions_stopped(m, 2);
 	metrics_set_paused(m, true, "credentials rejected: ExpiredToken: x");
 	metrics_set_rate(m, "us-east-1", 7.5);
 	metrics_set_rate_tokens(m, "us-east-1", 0.25);
@@ -251,6 +253,7 @@ static void test_updates(void)
 	has(text, "optout_credentials_expiry_timestamp_seconds "
 		  "1764115200.123");
 	has(text, "optout_kafka_connected 1");
+	has(text, "optout_partitions_stopped 2");
 	free(text);
 
 	/* Changes: resume, revoke, whole-second expiry, none. */
@@ -418,6 +421,7 @@ static void test_null(void)
 	metrics_records_consumed(NULL);
 	metrics_request_duration(NULL, 1);
 	metrics_set_inflight(NULL, 1);
+	metrics_set_partitions_stopped(NULL, 1);
 	metrics_set_paused(NULL, true, "x");
 	metrics_set_rate(NULL, "r", 1);
 	metrics_set_rate_tokens(NULL, "r", 1);

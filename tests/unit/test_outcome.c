@@ -10,9 +10,15 @@
 #include "outcome.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "api.h"
+#include "request.h"
 #include "tap.h"
 
 #define ARN "arn:aws:sms-voice:us-east-1:123456789012:opt-out-list/marketing"
@@ -569,6 +575,206 @@ static void test_kinds(void)
 	is_str(outcome_name((enum outcome_kind)100), NULL, "outcome_name(100)");
 }
 
+/* A key too long to copy: "KeyTruncated" and "KeyLength" after Source,
+ * and the stand-in key itself. */
+static void test_key_truncated(void)
+{
+	static const char want_key[] =
+		"0123456789012345678901234567890123456789012345678901234567890"
+		"123#sha256:295cbb667c2d2380418d4c7576c666c4f1690de2a2433f0e30"
+		"1bd5923377f8ed";
+	struct outcome o = base(OUTCOME_REJECTED);
+	char key[200], stand_in[OUTCOME_KEY_BOUND + 1];
+	char order[512];
+	cJSON *json;
+	char *text;
+	int i;
+
+	o.key_truncated = true;
+	o.key_length = 1040000;
+	text = outcome_to_json(&o);
+	json = cJSON_Parse(text ? text : "");
+	key_order(json, order, sizeof(order));
+	is_str(order,
+	       "RequestId,Outcome,OptOutListName,OptedOutNumber,Error,"
+	       "Attempts,AwsRequestId,Source,KeyTruncated,KeyLength,"
+	       "CompletedAt",
+	       "key truncated: key order");
+	ok(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json,
+							 "KeyTruncated")),
+	   "key truncated: KeyTruncated true");
+	ok(text && strstr(text, "\"KeyLength\":1040000,"),
+	   "key truncated: KeyLength as an integer");
+	cJSON_Delete(json);
+	free(text);
+
+	for (i = 0; i < 200; i++)
+		key[i] = (char)('0' + i % 10);
+	memset(stand_in, 0, sizeof(stand_in));
+	is_int(outcome_bound_key(key, sizeof(key), stand_in), 0,
+	       "stand-in key: made");
+	is_str(stand_in, want_key, "stand-in key: prefix and SHA-256");
+	is_int((int)strlen(want_key), OUTCOME_KEY_BOUND,
+	       "stand-in key: OUTCOME_KEY_BOUND bytes");
+	is_int(outcome_bound_key(key, OUTCOME_KEY_BOUND, stand_in), -EINVAL,
+	       "stand-in key: a key that short needs none");
+	is_int(outcome_bound_key(NULL, 500, stand_in), -EINVAL,
+	       "stand-in key: NULL key refused");
+}
+
+/* However many members a response has, at most OUTCOME_RESPONSE_MAX are
+ * copied (a check of the bound, not of the time). */
+static void test_response_cap(void)
+{
+	struct outcome o = base(OUTCOME_DELETED);
+	cJSON *resp = cJSON_CreateObject(), *json;
+	const cJSON *item;
+	char name[16];
+	char *text;
+	int i, n = 0;
+
+	for (i = 0; i < 100000 && resp; i++) {
+		snprintf(name, sizeof(name), "m%05x", i);
+		cJSON_AddNumberToObject(resp, name, i);
+	}
+	o.response = resp;
+	text = outcome_to_json(&o);
+	json = cJSON_Parse(text ? text : "");
+	for (item = json ? json->child : NULL; item; item = item->next)
+		n += item->string && item->string[0] == 'm';
+	is_int(n, OUTCOME_RESPONSE_MAX, "100000 response members: %d copied",
+	       OUTCOME_RESPONSE_MAX);
+	ok(text && strlen(text) < 2048, "100000 response members: %zu bytes",
+	   text ? strlen(text) : 0);
+	cJSON_Delete(json);
+	free(text);
+	cJSON_Delete(resp);
+}
+
+/* Appends @text to @buf, bounded. */
+static void append(char *buf, size_t len, const char *text)
+{
+	size_t at = strlen(buf);
+
+	snprintf(buf + at, len - at, "%s", text);
+}
+
+/* Appends @n copies of the JSON escape "\u0001" to @buf. */
+static void add_controls(char *buf, size_t len, int n)
+{
+	size_t at = strlen(buf);
+	int i;
+
+	for (i = 0; i < n && at + 7 < len; i++, at += 6)
+		memcpy(buf + at, "\\u0001", 7);
+}
+
+/* The longest outcome a validated request and a parsed answer can make:
+ * every copied text at its limit and of characters that escape to six
+ * bytes each.  It must stay within OUTCOME_MAX_BYTES, which the producer
+ * sizes everything else around. */
+static void test_worst_case(void)
+{
+	static char req_text[4096], body[65536], ok_body[32768], rid[301];
+	static const char *const members[] = {"Reason", "ResourceType",
+					      "ResourceId"};
+	struct request req;
+	struct api_result res;
+	struct api_http http;
+	struct outcome o;
+	char list[REQUEST_LIST_MAX + 1], topic[250];
+	char *text;
+	size_t i;
+
+	memset(list, 'L', REQUEST_LIST_MAX);
+	list[REQUEST_LIST_MAX] = '\0';
+	memset(topic, 't', sizeof(topic) - 1);
+	topic[sizeof(topic) - 1] = '\0';
+	snprintf(req_text, sizeof(req_text), "{\"RequestId\": \"");
+	add_controls(req_text, sizeof(req_text), REQUEST_ID_MAX);
+	snprintf(req_text + strlen(req_text), sizeof(req_text) - strlen(req_text),
+		 "\", \"OptOutListName\": \"%s\", \"OptedOutNumber\": "
+		 "\"+1234567890123456789\"}",
+		 list);
+	memset(&req, 0, sizeof(req));
+	is_int(request_parse(&req, req_text, strlen(req_text), 65536), 0,
+	       "worst case: the longest request is valid");
+
+	/* An error answer: every text member far over its limit. */
+	snprintf(body, sizeof(body), "{\"__type\": \"");
+	for (i = 0; i < 300; i++)
+		append(body, sizeof(body), "\\\"");
+	append(body, sizeof(body), "\", \"message\": \"");
+	add_controls(body, sizeof(body), 1100);
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		snprintf(body + strlen(body), sizeof(body) - strlen(body),
+			 "\", \"%s\": \"", members[i]);
+		add_controls(body, sizeof(body), 1100);
+	}
+	append(body, sizeof(body), "\"}");
+	memset(&http, 0, sizeof(http));
+	http.status = 400;
+	memset(rid, '"', sizeof(rid) - 1);
+	http.request_id = rid;
+	http.body = body;
+	http.body_len = strlen(body);
+	is_int(api_parse_response(&http, &res), 0, "worst case: error parsed");
+	memset(&o, 0, sizeof(o));
+	o.kind = res.outcome;
+	o.request_id = req.request_id;
+	o.list = req.list;
+	o.number = req.number;
+	o.error_code = res.error_code;
+	o.error_message = res.error_message;
+	o.error_reason = res.error_reason;
+	o.error_resource_type = res.error_resource_type;
+	o.error_resource_id = res.error_resource_id;
+	o.aws_request_id = res.aws_request_id;
+	o.attempts = 2147483647;
+	o.topic = topic;
+	o.partition = 2147483647;
+	o.offset = INT64_MAX;
+	o.completed_at_ms = 253402300799999LL;
+	o.key_truncated = true;
+	o.key_length = (size_t)INT64_MAX;
+	text = outcome_to_json(&o);
+	ok(text && strlen(text) <= OUTCOME_MAX_BYTES,
+	   "worst case error outcome: %zu bytes, at most %d",
+	   text ? strlen(text) : 0, OUTCOME_MAX_BYTES);
+	free(text);
+	api_result_done(&res);
+
+	/* A success: every copied string at its limit. */
+	snprintf(ok_body, sizeof(ok_body), "{");
+	for (i = 0; i < 3; i++) {
+		static const char *const names[] = {
+			"OptOutListArn", "OptOutListName", "OptedOutNumber"};
+
+		snprintf(ok_body + strlen(ok_body),
+			 sizeof(ok_body) - strlen(ok_body), "\"%s\": \"",
+			 names[i]);
+		add_controls(ok_body, sizeof(ok_body), 1024);
+		append(ok_body, sizeof(ok_body), "\", ");
+	}
+	append(ok_body, sizeof(ok_body),
+	       "\"OptedOutTimestamp\": -1.7976931348623157e308, "
+	       "\"EndUserOptedOut\": false}");
+	http.status = 200;
+	http.body = ok_body;
+	http.body_len = strlen(ok_body);
+	is_int(api_parse_response(&http, &res), 0, "worst case: success parsed");
+	o.kind = res.outcome;
+	o.response = res.response;
+	o.aws_request_id = res.aws_request_id;
+	text = outcome_to_json(&o);
+	ok(text && strlen(text) <= OUTCOME_MAX_BYTES,
+	   "worst case deleted outcome: %zu bytes, at most %d",
+	   text ? strlen(text) : 0, OUTCOME_MAX_BYTES);
+	free(text);
+	api_result_done(&res);
+	request_done(&req);
+}
+
 static void test_inconsistent(void)
 {
 	struct outcome o;
@@ -603,5 +809,8 @@ int main(void)
 	test_times();
 	test_kinds();
 	test_inconsistent();
+	test_key_truncated();
+	test_response_cap();
+	test_worst_case();
 	return tap_done();
 }
