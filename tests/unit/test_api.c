@@ -563,6 +563,7 @@ static void test_output_members(void)
 		 "{\"OptOutListArn\": \"%01025d\"}", 0);
 	memset(&http, 0, sizeof(http));
 	http.status = 200;
+	http.request_id = "c0ffee00-0000-4000-8000-000000000003";
 	http.body = longer;
 	http.body_len = strlen(longer);
 	api_parse_response(&http, &res);
@@ -572,6 +573,7 @@ static void test_output_members(void)
 	http.body = longest;
 	http.body_len = strlen(longest);
 	api_parse_response(&http, &res);
+	is_int(res.outcome, OUTCOME_DELETED, "a 1025-byte string: deleted");
 	member_names(res.response, names, sizeof(names));
 	is_str(names, "", "a 1025-byte string is dropped");
 	api_result_done(&res);
