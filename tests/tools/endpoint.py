@@ -146,9 +146,10 @@ adds the header x-amz-retry-after: N to the fault's answer.
   "garbage"       200 with a body that is not JSON (with a request id)
   "reset"         the connection is reset (RST) without a response
   "close"         the connection is closed (FIN) without a response
-                  (libcurl silently retries a request whose reused
-                  connection dies before any answer, once: use times 2 or
-                  more to make a reset reach the caller)
+                  (libcurl silently resends a request whose reused
+                  connection dies before any answer, on another
+                  connection, up to 5 times: use times 7 or more to be
+                  sure a reset reaches the caller)
   "slow:<ms>"     wait, then process the request normally
   "bloated:<n>"   process the request normally; a success answers with n
                   extra members ("00000": 0, "00001": 0, ...; default
