@@ -727,25 +727,31 @@ static struct lane *lane_of_locked(struct sender *s, const char *region)
 }
 
 /* Puts @job (new, or back from an attempt) in its region's queue; gives
- * it back instead when its partition was withdrawn or the pool stops. */
-static void queue_locked(struct sender *s, struct job *job)
+ * it back instead when its partition was withdrawn or the pool stops.
+ * Returns true when the job went to the done list instead. */
+static bool queue_locked(struct sender *s, struct job *job)
 {
 	if (atomic_load(&s->stopping) || is_withdrawn(s, job)) {
 		give_back_locked(s, job);
-		return;
+		return true;
 	}
 	if (jobq_push(&lane_of_locked(s, job->region)->q, job) < 0) {
 		fail_local(job, "OutOfMemory", "out of memory queueing the call");
 		finish_locked(s, job);
+		return true;
 	}
+	return false;
 }
 
 static void requeue(struct sender *s, struct job *job)
 {
+	bool finished;
+
 	pthread_mutex_lock(&s->lock);
-	queue_locked(s, job);
+	finished = queue_locked(s, job);
 	pthread_mutex_unlock(&s->lock);
-	wake_main(s); /* harmless when nothing was finished */
+	if (finished)
+		wake_main(s);
 }
 
 /* Ends @job, when it expired in a held region, with that region's fault. */
@@ -1011,6 +1017,7 @@ fail:
 void sender_submit(struct sender *s, struct job *job)
 {
 	struct worker *w = &s->workers[0];
+	bool finished;
 	int i;
 
 	job->next = NULL;
@@ -1020,8 +1027,10 @@ void sender_submit(struct sender *s, struct job *job)
 	breaker_clock_submitted(&job->clock, util_mono_ms());
 	atomic_fetch_add(&s->inflight, 1);
 	pthread_mutex_lock(&s->lock);
-	queue_locked(s, job);
+	finished = queue_locked(s, job);
 	pthread_mutex_unlock(&s->lock);
+	if (finished)
+		wake_main(s);
 	/* The least busy worker looks first; any free one may start it. */
 	for (i = 1; i < s->nworkers; i++)
 		if (atomic_load(&s->workers[i].active) < atomic_load(&w->active))
