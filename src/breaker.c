@@ -431,6 +431,11 @@ bool breaker_paused(const struct breaker *b, char *reason, size_t len)
 	return b->paused;
 }
 
+bool breaker_holds_consumption(const struct breaker *b)
+{
+	return b->paused && b->pause_kind != KIND_DENIED;
+}
+
 void breaker_region_fault(const struct breaker *b, const char *region,
 			  const char **ret_code, const char **ret_reason)
 {

@@ -27,7 +27,9 @@
  *    denial is not yet known to be the request's own: it is retried after
  *    BREAKER_DENIED_RETRY_MS, and BREAKER_DENIED_STREAK denials in a row
  *    with no allowed call since pause the pipeline ("access denied for
- *    every request"), whatever the number of lists in traffic.
+ *    every request"), whatever the number of lists in traffic.  Such a
+ *    pause keeps consuming (breaker_holds_consumption()) so that a request
+ *    of an allowed list can be the next probe and lift it.
  *  - Retry budget: a retry the budget cannot pay for pauses the pipeline.
  *  - Lifting: any final AWS answer (deleted, not_found, conflict,
  *    validation) lifts every pause and hold; an AccessDeniedException lifts
@@ -199,6 +201,14 @@ int64_t breaker_elapsed_ms(const struct breaker *b,
 
 /* True while the whole pipeline is paused; copies why to @reason. */
 bool breaker_paused(const struct breaker *b, char *reason, size_t len);
+
+/* True while the pause must also stop consumption: every pause but one for
+ * denials.  While denials pause, requests keep being read (up to the
+ * in-flight bound, held like the rest) so that one for another list can
+ * show, as a probe, that the denial is a list's own rather than everyone's:
+ * a lone request for a denied list must not stop the others for
+ * retry.max_seconds. */
+bool breaker_holds_consumption(const struct breaker *b);
 
 /* The held region's fault: its error code and reason ("" when @region is
  * not held). */

@@ -574,18 +574,23 @@ static void backpressure(struct pipeline *pl)
 	size_t max = pl->cfg->sender_max_inflight;
 	char reason[192];
 	bool held = sender_paused(pl->sender, reason, sizeof(reason));
+	bool stop = held && sender_consumption_held(pl->sender);
 
 	if (held != pl->held) {
 		pl->held = held;
 		if (held) {
-			log_notice("consumption paused: %s", reason);
+			log_notice("%s: %s", stop ? "consumption paused"
+						  : "calls paused, consumption "
+						    "goes on (new requests may "
+						    "be the probe)",
+				   reason);
 			snprintf(pl->held_reason, sizeof(pl->held_reason), "%s",
 				 reason);
 		} else {
 			log_notice("consumption resumed");
 		}
 	}
-	held = held || pl->produce_held;
+	held = stop || pl->produce_held;
 	if (!consumer_paused(pl->consumer) && (held || pl->alive >= max)) {
 		log_debug("%zu requests in flight%s: pausing consumption",
 			  pl->alive, held ? ", systemic failure" : "");

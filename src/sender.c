@@ -1068,6 +1068,16 @@ bool sender_paused(struct sender *s, char *reason, size_t len)
 	return paused;
 }
 
+bool sender_consumption_held(struct sender *s)
+{
+	bool held;
+
+	pthread_mutex_lock(&s->lock);
+	held = breaker_holds_consumption(&s->breaker);
+	pthread_mutex_unlock(&s->lock);
+	return held;
+}
+
 void sender_withdraw(struct sender *s, int partition)
 {
 	if (partition < 0 || partition >= SENDER_PARTITIONS_MAX ||

@@ -66,6 +66,10 @@ size_t sender_inflight(const struct sender *s);
  */
 bool sender_paused(struct sender *s, char *reason, size_t len);
 
+/* True while the pause must stop consumption too (breaker.h: all but a
+ * pause for denials, during which requests keep arriving as probes). */
+bool sender_consumption_held(struct sender *s);
+
 /*
  * Partition @partition is being revoked: its jobs that are not on the wire
  * (queued, backing off, paced, held) are given back at the workers' next

@@ -19,7 +19,9 @@ committed offsets:
               failing anything, then finishes the stream
   denied-*    one denied list ends "denied" while others are deleted; a
               credential-level deny pauses the pipeline without "denied"
-              outcomes, with two lists in traffic and with only one
+              outcomes, with two lists in traffic and with only one; a
+              lone request of a denied list pauses the calls but not the
+              consumption: an allowed request is the next probe
   paused-clock requests backing off when an outage begins do not use up
               their retry time while paused: after an outage longer than
               retry.max_seconds and one more throttle each they are deleted
@@ -497,6 +499,41 @@ def scenario_denied_all(lists=2):
     run.finish(all_ok_since(mark))
 
 
+def scenario_denied_lone():
+    """A lone request for a denied list, nothing else in traffic, pauses
+    the calls (it cannot be told from a broken policy), but not for
+    retry.max_seconds: requests keep being read, one of an allowed list is
+    the next probe, and its answer shows the denial is the list's own."""
+    name = 'denied-lone'
+    opened = numbers('+1415666', 20)
+    state = {'lists': [{'region': 'us-east-1', 'name': 'open',
+                        'numbers': opened},
+                       {'region': 'us-east-1', 'name': 'locked',
+                        'numbers': ['+14156660999'], 'denied': True}]}
+    run = Run(name, state)
+    mark = tap.failed
+    run.start({'aws.rate_limit': '50'})   # retry.max_seconds: 900
+    tap.ok(run.daemon.wait_notify(r'^READY=1$', 30), '%s: ready' % name)
+    run.produce([('%s-locked' % name, 'locked', '+14156660999')])
+    line = run.daemon.wait_log(r'pipeline paused: access denied', 30)
+    tap.ok(line, '%s: the lone denial pauses the calls' % name)
+    t0 = time.time()
+    run.produce([('%s-open-%02d' % (name, i), 'open', n)
+                 for i, n in enumerate(opened)])
+    committed, ends, by_id, took = run.settle(90)
+    run.check_basics(committed, ends, by_id)
+    tap.is_(run.outcomes(by_id, ['%s-locked' % name]), {'denied': 1},
+            '%s: the lone request ends denied' % name)
+    tap.is_(run.outcomes(by_id, [i for i in run.ids if '-open-' in i]),
+            {DELETED: len(opened)}, '%s: the allowed list\'s requests, '
+            'sent during the pause, are deleted' % name)
+    tap.diag('%s: everything done %.1fs after the allowed requests were '
+             'produced (retry.max_seconds 900)' % (name, time.time() - t0))
+    tap.ok(time.time() - t0 <= 60, '%s: well before retry.max_seconds'
+           % name)
+    run.finish(all_ok_since(mark))
+
+
 # ------------------------------------------------------------ paused-clock
 
 def scenario_paused_clock():
@@ -616,6 +653,7 @@ SCENARIOS = [
     ('denied-list', scenario_denied_list),
     ('denied-all', scenario_denied_all),
     ('denied-one', lambda: scenario_denied_all(1)),
+    ('denied-lone', scenario_denied_lone),
     ('paused-clock', scenario_paused_clock),
     ('dns', scenario_dns),
     ('skew-ahead', lambda: scenario_skew('ahead', 900)),

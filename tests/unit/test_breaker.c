@@ -139,6 +139,7 @@ static void test_single_region_pauses(void)
 	ok(breaker_paused(&b, reason, sizeof(reason)) &&
 		   strstr(reason, "credentials rejected") != NULL,
 	   "reason: %s", reason);
+	ok(breaker_holds_consumption(&b), "and stops consumption");
 }
 
 /* One region not enabled for the account while another works. */
@@ -243,6 +244,8 @@ static void test_denied(void)
 	ok(breaker_paused(&b, reason, sizeof(reason)) &&
 		   strstr(reason, "access denied for every request"),
 	   "reason: %s", reason);
+	ok(!breaker_holds_consumption(&b),
+	   "a denial pause keeps consuming (a new request may be the probe)");
 
 	/* One list denied while others are allowed: denied on its own. */
 	breaker_init(&b, &policy, 500);
