@@ -107,6 +107,9 @@ static void mask_e164(char *s, size_t len)
  * length of the text in @line (NUL-terminated). */
 static size_t format_line(char *line, size_t size, const char *fmt,
 			  va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static size_t format_line(char *line, size_t size, const char *fmt,
+			  va_list ap)
 {
 	int m;
 	size_t i, len;
@@ -124,6 +127,9 @@ static size_t format_line(char *line, size_t size, const char *fmt,
 	return len;
 }
 
+static void vlog(int prio, const struct log_field *fields, size_t nfields,
+		 const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 static void vlog(int prio, const struct log_field *fields, size_t nfields,
 		 const char *fmt, va_list ap)
 {

@@ -74,6 +74,23 @@ def endpoint_path():
     return os.path.join(top_srcdir(), 'tests', 'tools', 'endpoint.py')
 
 
+def memory_skip_reason():
+    """Why the daemon's resident memory says nothing here, or None: a
+    wrapper (valgrind) or a sanitizer runtime (ASan's quarantine keeps
+    freed memory on purpose)."""
+    if os.environ.get('OPTOUT_DAEMON_WRAPPER'):
+        return 'the daemon runs under a wrapper'
+    try:
+        with open(daemon_path(), 'rb') as f:
+            binary = f.read()
+    except OSError as e:
+        return str(e)
+    for sym in (b'__asan_init', b'__tsan_init', b'__msan_init'):
+        if sym in binary:
+            return 'the daemon is built with a sanitizer'
+    return None
+
+
 # ----------------------------------------------------------------------- TAP
 
 class Tap:

@@ -16,7 +16,6 @@ is slow, so the daemon sits at its in-flight bound (sender.max_inflight =
 
 Every wait has a timeout; nothing sleeps and hopes."""
 import json
-import os
 import re
 import signal
 
@@ -47,23 +46,6 @@ def vm_kb(pid, field):
                     return int(line.split()[1])
     except (OSError, ValueError):
         pass
-    return None
-
-
-def memory_skip_reason():
-    """Why the daemon's resident memory says nothing here, or None: a
-    wrapper (valgrind) or a sanitizer runtime (ASan's quarantine keeps
-    freed memory on purpose)."""
-    if os.environ.get('OPTOUT_DAEMON_WRAPPER'):
-        return 'the daemon runs under a wrapper'
-    try:
-        with open(lib.daemon_path(), 'rb') as f:
-            binary = f.read()
-    except OSError as e:
-        return str(e)
-    for sym in (b'__asan_init', b'__tsan_init', b'__msan_init'):
-        if sym in binary:
-            return 'the daemon is built with a sanitizer'
     return None
 
 
@@ -121,7 +103,7 @@ with lib.Cluster(topics=["requests:%d" % PARTS, "results:1"]) as cluster, \
     tap.ok(inflight and max(inflight) <= INFLIGHT,
            "STATUS= never says more than %d in flight (%d samples, most %s)"
            % (INFLIGHT, len(inflight), max(inflight) if inflight else '-'))
-    why = memory_skip_reason()
+    why = lib.memory_skip_reason()
     if why:
         tap.skip('VmHWM: %s' % why)
     else:
