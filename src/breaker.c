@@ -157,6 +157,7 @@ void breaker_started(struct breaker *b, const char *region,
 	if (!probe)
 		return;
 	c->holds_probe = true;
+	c->probe_started_ms = now;
 	if (b->paused)
 		b->probe_busy = true;
 	else
@@ -281,7 +282,8 @@ static void lift(struct breaker *b, struct breaker_region *r, int mask,
 		b->probe_busy = false;
 		b->reason[0] = '\0';
 		b->denied_streak = 0;
-		retry_budget_init(&b->budget, b->budget_capacity);
+		if (mask == lifts[BREAKER_OK])
+			retry_budget_init(&b->budget, b->budget_capacity);
 		b->news = true;
 	}
 	if (r->held && (r->hold_kind & mask)) {
@@ -304,7 +306,8 @@ static int64_t probe_failed(int64_t *backoff, int64_t *next, int64_t now)
 }
 
 /* Held by the pipeline's pause: the clock stops, except for a probe, which
- * goes to the back and is charged the wait it caused. */
+ * goes to the back, counts as an attempt and is charged its time on the
+ * wire. */
 static enum breaker_verdict hold(struct breaker *b, struct breaker_clock *c,
 				 bool probe, int64_t now,
 				 int64_t *ret_not_before_ms)
@@ -313,8 +316,9 @@ static enum breaker_verdict hold(struct breaker *b, struct breaker_clock *c,
 		*ret_not_before_ms = 0;
 		return BREAKER_HOLD;
 	}
-	c->charged_ms +=
-		probe_failed(&b->probe_backoff_ms, &b->next_probe_ms, now);
+	probe_failed(&b->probe_backoff_ms, &b->next_probe_ms, now);
+	if (c->probe_started_ms && now > c->probe_started_ms)
+		c->charged_ms += now - c->probe_started_ms;
 	c->counted++;
 	*ret_not_before_ms = b->next_probe_ms;
 	return BREAKER_HOLD;

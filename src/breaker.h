@@ -32,16 +32,19 @@
  *    of an allowed list can be the next probe and lift it.
  *  - Retry budget: a retry the budget cannot pay for pauses the pipeline.
  *  - Lifting: any final AWS answer (deleted, not_found, conflict,
- *    validation) lifts every pause and hold; an AccessDeniedException lifts
- *    credential and transport ones (AWS took the credentials); a throttle or
- *    a 5xx from AWS lifts transport ones (AWS is reachable).  Nothing else
- *    does.
+ *    validation) lifts every pause and hold and refills the retry budget;
+ *    an AccessDeniedException lifts credential and transport ones (AWS took
+ *    the credentials); a throttle or a 5xx from AWS lifts transport ones
+ *    (AWS is reachable), without refilling the budget (the service still
+ *    fails: the budget decides).  Nothing else does.
  *  - Probes.  While paused (held) one probe at a time goes out, the oldest
  *    held request first, with backoff from BREAKER_PROBE_MIN_MS to
  *    BREAKER_PROBE_MAX_MS.  A probe that meets the fault again goes to the
- *    back (its next attempt waits for the backoff) and its own clock runs
- *    for that wait: no request probes for a pause for ever with its clock
- *    stopped.
+ *    back (its next attempt waits for the backoff), its attempt counts
+ *    against retry.max_attempts and its own clock runs for the time it was
+ *    on the wire: no request probes for a pause with its clock stopped, and
+ *    the probes rotate.  (Charging it the whole backoff would end requests
+ *    as failed for an outage they only probed.)
  *  - Time paused does not count: a request's elapsed time is its wall time
  *    since its first attempt minus the time the pipeline was paused
  *    meanwhile (plus what its own probes were charged), and attempts that
@@ -95,7 +98,8 @@ struct breaker_clock {
 	int64_t submitted_ms; /* when it reached the pool (monotonic) */
 	int64_t start_ms;     /* its retry clock started; 0: not yet */
 	int64_t paused_base_ms; /* pause time already spent at start_ms */
-	int64_t charged_ms;   /* probe waits charged to it */
+	int64_t charged_ms;   /* its probes' time on the wire */
+	int64_t probe_started_ms; /* its probe attempt began */
 	int counted;          /* attempts that count against max_attempts */
 	unsigned budget_taken; /* cost of its last retry */
 	int64_t first_denied_ms; /* its first denial; 0: never denied */

@@ -4,7 +4,8 @@
  * what lifts what (a table), attribution of faults to a region or to the
  * whole system, region holds that end their requests within
  * retry.max_seconds, the denial rule with one list and with several,
- * answers that are not from AWS, probes that rotate and are charged, the
+ * answers that are not from AWS, probes that rotate and are charged their
+ * time on the wire, the
  * retry budget, and time paused that does not count.
  */
 #include <string.h>
@@ -312,14 +313,27 @@ static void test_probe_and_clocks(void)
 	now += 2000 * 1000; /* 2000 s paused */
 	e1 = breaker_elapsed_ms(&b, &waiting, now);
 	is_int(e1, e0, "time paused does not count");
-	/* The probe is charged its wait and goes to the back. */
+	/* The probe goes to the back; its own time on the wire counts (250 ms
+	 * here), the backoff it waits for does not. */
 	e0 = breaker_elapsed_ms(&b, &probe_job, now);
-	is_int(attempt(&b, &probe_job, &auth, now, &nb), BREAKER_HOLD,
-	       "the probe meets the fault again");
-	ok(nb > now, "the probe goes to the back (not before +%lld ms)",
+	{
+		bool probe = false;
+		int64_t wait = 0;
+
+		is_int(breaker_admit(&b, "us-east-1", &probe_job, now, &probe,
+				     &wait),
+		       BREAKER_GO, "the probe is admitted");
+		ok(probe, "as the probe");
+		breaker_started(&b, "us-east-1", &probe_job, probe, now);
+		is_int(breaker_report(&b, &auth, &probe_job, now + 250, &nb),
+		       BREAKER_HOLD, "the probe meets the fault again");
+	}
+	ok(nb > now + 250, "the probe goes to the back (not before +%lld ms)",
 	   (long long)(nb - now));
-	ok(breaker_elapsed_ms(&b, &probe_job, now) - e0 >= nb - now,
-	   "and its clock runs for that wait");
+	is_int(breaker_elapsed_ms(&b, &probe_job, now + 250) - e0, 250,
+	       "its clock ran for its time on the wire");
+	is_int(breaker_elapsed_ms(&b, &probe_job, nb) - e0, 250,
+	       "and not for the backoff");
 	/* Recovery: the waiting job's throttle after the outage is retried,
 	 * not failed, and held attempts did not use up max_attempts. */
 	now = nb;
