@@ -50,6 +50,8 @@
 #include <cjson/cJSON.h>
 
 #include "region.h"
+#include "utf8.h"
+#include "util.h"
 
 #define API_CODE_MAX 128     /* error codes are short identifiers */
 #define API_TOKEN_MAX 256    /* request ids */
@@ -137,70 +139,6 @@ static const struct api_code *api_code_find(const char *code)
 	return NULL;
 }
 
-/* Length of the well-formed UTF-8 sequence at @s (@n bytes available), or 0
- * (overlong, surrogate, over U+10FFFF, stray or truncated). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0) {
-		need = 2;
-	} else if (c < 0xf0) {
-		need = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else {
-		need = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	}
-	if (n < need)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return need;
-}
-
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n;
-
-	while (i < len) {
-		n = utf8_seq_len(s + i, len - i);
-		if (n == 0)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
-/* Code point of the valid sequence at @s of @n bytes. */
-static unsigned long utf8_decode(const unsigned char *s, size_t n)
-{
-	unsigned long cp;
-	size_t i;
-
-	if (n == 1)
-		return s[0];
-	cp = s[0] & (0xffu >> (n + 1));
-	for (i = 1; i < n; i++)
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	return cp;
-}
-
 /* Appends @n bytes, always keeping room for the NUL. */
 static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
 {
@@ -209,6 +147,21 @@ static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
 	memcpy(buf + *at, s, n);
 	*at += n;
 	return 0;
+}
+
+/* The two-character escape of @cp ("\\n"), NULL when it has none. */
+static const char *named_escape(unsigned long cp)
+{
+	static const char *const named[][2] = {
+		{"\"", "\\\""}, {"\\", "\\\\"}, {"\b", "\\b"}, {"\f", "\\f"},
+		{"\n", "\\n"},  {"\r", "\\r"},   {"\t", "\\t"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (cp == (unsigned char)named[i][0][0])
+			return named[i][1];
+	return NULL;
 }
 
 /*
@@ -222,6 +175,7 @@ static int put_json_string(char *buf, size_t len, size_t *at, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n, rest = strlen(s);
+	const char *esc_named;
 	unsigned long cp;
 	char esc[16];
 	int ret, w;
@@ -232,33 +186,12 @@ static int put_json_string(char *buf, size_t len, size_t *at, const char *s)
 		cp = n ? utf8_decode(p, n) : 0xfffd;
 		if (n == 0)
 			n = 1;
-		switch (cp) {
-		case '"':
-			ret = put(buf, len, at, "\\\"", 2);
-			break;
-		case '\\':
-			ret = put(buf, len, at, "\\\\", 2);
-			break;
-		case '\b':
-			ret = put(buf, len, at, "\\b", 2);
-			break;
-		case '\f':
-			ret = put(buf, len, at, "\\f", 2);
-			break;
-		case '\n':
-			ret = put(buf, len, at, "\\n", 2);
-			break;
-		case '\r':
-			ret = put(buf, len, at, "\\r", 2);
-			break;
-		case '\t':
-			ret = put(buf, len, at, "\\t", 2);
-			break;
-		default:
-			if (cp >= 0x20 && cp <= 0x7e) {
-				ret = put(buf, len, at, (const char *)p, 1);
-				break;
-			}
+		esc_named = named_escape(cp);
+		if (esc_named) {
+			ret = put(buf, len, at, esc_named, 2);
+		} else if (cp >= 0x20 && cp <= 0x7e) {
+			ret = put(buf, len, at, (const char *)p, 1);
+		} else {
 			if (cp > 0xffff) {
 				cp -= 0x10000;
 				w = snprintf(esc, sizeof(esc),
@@ -269,7 +202,6 @@ static int put_json_string(char *buf, size_t len, size_t *at, const char *s)
 				w = snprintf(esc, sizeof(esc), "\\u%04lx", cp);
 			}
 			ret = put(buf, len, at, esc, (size_t)w);
-			break;
 		}
 		p += n;
 		rest -= n;
@@ -313,20 +245,6 @@ out:
 static int region_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-static void set_message(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_message(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /*
@@ -400,7 +318,7 @@ int api_list_region(const char *list, const char *extra_regions,
 	if (r == -ENOENT)
 		return r;
 	if (r) {
-		set_message(errbuf, errlen, "%s",
+		util_set_error(errbuf, errlen, "%s",
 			    "OptOutListName: an ARN must name an sms-voice "
 			    "region");
 		return r;
@@ -415,11 +333,11 @@ int api_list_region(const char *list, const char *extra_regions,
 	st = region_check(part, region, extra_regions);
 	if (st != REGION_OK) {
 		region_explain(st, part, region, true, why, sizeof(why));
-		set_message(errbuf, errlen, "OptOutListName: %s", why);
+		util_set_error(errbuf, errlen, "OptOutListName: %s", why);
 		return -EINVAL;
 	}
 	if (rlen >= len) {
-		set_message(errbuf, errlen,
+		util_set_error(errbuf, errlen,
 			    "OptOutListName: region longer than %zu", len - 1);
 		return -EINVAL;
 	}
@@ -605,7 +523,7 @@ static cJSON *parse_body(const char *body, size_t len)
 	cJSON *json;
 
 	if (!body || len == 0 ||
-	    !utf8_valid((const unsigned char *)body, len))
+	    utf8_check((const unsigned char *)body, len, NULL) < 0)
 		return NULL;
 	json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (!json)
@@ -869,6 +787,13 @@ int api_result_transport(struct api_result *res, const char *code,
 	}
 out:
 	return ret;
+}
+
+int api_result_replace(struct api_result *res, const char *code,
+		       const char *message)
+{
+	api_result_done(res);
+	return api_result_transport(res, code, message);
 }
 
 void api_result_done(struct api_result *res)

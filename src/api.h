@@ -124,6 +124,11 @@ int api_parse_response(const struct api_http *http, struct api_result *res);
 int api_result_transport(struct api_result *res, const char *code,
 			 const char *message);
 
+/* api_result_transport() on a result that may hold an earlier answer:
+ * releases that first. */
+int api_result_replace(struct api_result *res, const char *code,
+		       const char *message);
+
 void api_result_done(struct api_result *res);
 
 #endif

@@ -6,7 +6,9 @@
  * streak, its hold and probe), the pipeline's pause with its probe, the
  * time spent paused (so that requests' clocks can leave it out), the
  * denial streak and the retry budget.  Pause kinds are bits, so "what lifts
- * what" is one mask per answer kind (lifts[]).
+ * what" is one mask per answer kind (lifts[]).  The sender pool calls
+ * every function under its lock, from whichever worker thread saw the
+ * answer; the breaker takes what it needs as arguments and calls nobody.
  */
 #include "breaker.h"
 
@@ -29,6 +31,25 @@ static const int lifts[] = {
 	[BREAKER_AUTH] = 0,
 	[BREAKER_TRANSPORT] = 0,
 };
+
+enum breaker_answer breaker_answer_of(const struct api_result *res)
+{
+	switch (res->retry) {
+	case API_RETRY_NONE:
+		return res->outcome == OUTCOME_DENIED ? BREAKER_DENIED
+						      : BREAKER_OK;
+	case API_RETRY_AUTH:
+		return BREAKER_AUTH;
+	case API_RETRY_THROTTLE:
+		return BREAKER_BUSY;
+	case API_RETRY_TRANSIENT:
+		break;
+	}
+	/* No answer, or one that is not from AWS (a proxy's page). */
+	if (res->http_status == 0 || res->foreign)
+		return BREAKER_TRANSPORT;
+	return BREAKER_BUSY;
+}
 
 void breaker_init(struct breaker *b, const struct retry_policy *policy,
 		  unsigned budget)

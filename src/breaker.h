@@ -50,6 +50,11 @@
  *    meanwhile (plus what its own probes were charged), and attempts that
  *    were held do not count against retry.max_attempts.
  *
+ * Keys: "region" below is a health key (BREAKER_KEY_MAX): the region for
+ * the credential chain's requests, "region/account" for those of an
+ * account signed with its own role (aws.role.ACCOUNT), so that one
+ * account's refused keys hold that account alone, as a region's would.
+ *
  * Pure: no I/O, no threads, no logging.  The caller serialises every call
  * on one struct breaker (the sender pool calls it under its lock) and
  * reports pause changes (breaker_take_news()).
@@ -64,6 +69,10 @@
 #include "retry.h"
 
 #define BREAKER_REGIONS_MAX 64
+/* A region's name, or "region/account" where the requests of an account
+ * with its own credentials (aws.role.ACCOUNT) are judged apart: every
+ * "region" below is such a key. */
+#define BREAKER_KEY_MAX 48
 #define BREAKER_RECENT_MS 60000
 #define BREAKER_TRANSPORT_STREAK 5
 #define BREAKER_DENIED_STREAK 3
@@ -120,7 +129,7 @@ struct breaker_event {
 };
 
 struct breaker_region {
-	char name[API_REGION_MAX];
+	char name[BREAKER_KEY_MAX];
 	int64_t last_answer_ms; /* last AWS answer of any kind */
 	int transport_streak;
 	bool held;
@@ -155,6 +164,11 @@ struct breaker {
 	int denied_streak;
 	bool news; /* a pause or hold began or ended */
 };
+
+/* The kind of answer a classified result (api.c) is, for these rules: a
+ * final one, a denial, credentials rejected, AWS busy, or no answer from
+ * AWS (none at all, or a foreign one). */
+enum breaker_answer breaker_answer_of(const struct api_result *res);
 
 /* Zeroed breaker with @policy and a full retry budget of @budget. */
 void breaker_init(struct breaker *b, const struct retry_policy *policy,

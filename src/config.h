@@ -7,7 +7,9 @@
  * is required.  kafka.*, consumer.* and producer.* are librdkafka properties,
  * checked with rd_kafka_conf_set() when loaded.  Every error is one line
  * "FILE:LINE: key: message" (or "-o: key: message" for an override, or
- * "FILE: key: message" for a missing key).
+ * "FILE: key: message" for a missing key); a load reports every error of
+ * the file and the overrides, one line each.  Keys left out are taken from
+ * the environment and the AWS profile (config_env.h).
  *
  * @locality start-up (main thread); read-only afterwards.
  */
@@ -19,59 +21,20 @@
 
 #include <librdkafka/rdkafka.h>
 
-/* One librdkafka property, in the order given (later ones win). */
-struct config_prop {
-	char *name;  /* without the kafka./consumer./producer. prefix */
-	char *value;
-	struct config_prop *next;
-};
+#include "config_fields.h" /* struct config */
+#include "config_props.h"
 
-struct config {
-	char *path;
-	struct config_prop *kafka;    /* both clients */
-	struct config_prop *consumer; /* consumer only */
-	struct config_prop *producer; /* producer only */
-
-	char *requests_topic; /* requests.topic (required) */
-	char *results_topic;  /* results.topic (required) */
-	char *dlq_topic;      /* dlq.topic or NULL (no dead-letter topic) */
-	size_t requests_max_bytes; /* requests.max_bytes, default 65536 */
-
-	char *aws_region;   /* aws.region; default AWS_REGION, AWS_DEFAULT_REGION;
-			       always a region where sms-voice exists */
-	char *aws_extra_regions; /* aws.extra_regions or NULL: regions beyond
-				    region.c's table (region_listed()) */
-	char *aws_endpoint; /* aws.endpoint or NULL; may contain {region} */
-	char *aws_profile;  /* aws.profile or NULL */
-	char *aws_ca_file;  /* aws.ca_file or NULL (system store) */
-	double aws_rate_limit; /* aws.rate_limit, default 10, 0 = none */
-	bool aws_rate_adaptive; /* aws.rate_adaptive, default true */
-	bool aws_use_fips_endpoint;      /* default AWS_USE_FIPS_ENDPOINT */
-	bool aws_use_dualstack_endpoint; /* default AWS_USE_DUALSTACK_ENDPOINT */
-
-	unsigned retry_max_seconds; /* retry.max_seconds, default 900 */
-	unsigned retry_base_ms;     /* retry.base_ms, default 100 */
-	unsigned retry_cap_ms;      /* retry.cap_ms, default 20000 */
-	unsigned retry_max_attempts; /* retry.max_attempts, 0 = time only */
-	unsigned retry_budget;      /* retry.budget, default 500 */
-
-	unsigned sender_workers;      /* sender.workers, 0 (default) = cores */
-	unsigned sender_max_inflight; /* sender.max_inflight, default 256 */
-	unsigned http_connect_timeout_ms; /* http.connect_timeout_ms, 3000 */
-	unsigned http_timeout_ms;         /* http.timeout_ms, 10000 */
-	unsigned http_max_connections;    /* http.max_connections, 64 */
-	unsigned shutdown_timeout_ms;     /* shutdown.timeout_ms, 30000 */
-
-	char *metrics_listen; /* metrics.listen (loopback HOST:PORT) or NULL */
-	int log_level; /* log.level, default info (syslog priority) */
-};
+/* The key family of per-account roles: aws.role.ACCOUNT = ROLE_ARN. */
+#define CONFIG_ROLE_PREFIX "aws.role."
 
 /*
  * Loads @path, then applies @overrides ("key=value" strings, @noverrides of
  * them), fills defaults, checks required keys and every librdkafka property.
  * Returns 0; -ENOENT/-EACCES (or another negative errno of open/read, -EFBIG
  * over 16 MiB) when the file cannot be read, -EINVAL for a bad key or value,
- * -ENOMEM; on error @errbuf holds the one-line message.
+ * -ENOMEM (the first error's); on error @errbuf holds one line per error
+ * (as many whole lines as fit).  On success cfg->warning may hold a line
+ * for the caller to log.
  * @cfg need not be initialised; release it with config_done() in every case.
  */
 int config_load(struct config *cfg, const char *path,
@@ -99,6 +62,11 @@ void config_done(struct config *cfg);
  */
 int config_diff(const struct config *a, const struct config *b,
 		void (*changed)(const char *key, void *opaque), void *opaque);
+
+/* True when a reload applies a change of @key (a key of the table: the
+ * column "reloads" of config_keys[]); false for the others, which need a
+ * restart, librdkafka properties included. */
+bool config_reloadable(const char *key);
 
 /*
  * Sets the kafka.* properties, then the consumer.* (@consumer true) or

@@ -5,7 +5,10 @@
  * Auto-commit stays on but only commits what the main loop stored, which is
  * never past a request without a delivered outcome.  The rebalance callback
  * serves both protocols: COOPERATIVE uses incremental (un)assign, EAGER the
- * whole assignment.
+ * whole assignment.  After each, the hooks learn what fraction of the
+ * topic's partitions is ours (the instance's share of the API quota): the
+ * topic's partition count is asked of the brokers on every assignment
+ * (partitions added to the topic come with one), kept on a revocation.
  *
  * librdkafka prefetches records into its local queue ahead of the main
  * loop; by default up to 100000 records or 64 MiB, whatever the in-flight
@@ -28,7 +31,24 @@
 #include <string.h>
 
 #include "config.h"
+#include "kafka.h"
 #include "log.h"
+#include "util.h"
+
+/* AddressSanitizer builds: the handle kept on purpose below is not a leak. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CONSUMER_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONSUMER_LSAN 1
+#endif
+#endif
+#ifdef CONSUMER_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+/* How long an assignment waits for the requests topic's partition count. */
+#define CONSUMER_METADATA_MS 5000
 
 struct stopped {
 	int32_t partition;
@@ -47,7 +67,9 @@ struct consumer {
 	bool fatal;
 	atomic_bool brokers_down; /* set from librdkafka's thread */
 	int assigned;             /* partitions assigned */
+	int total;                /* the topic's partitions, 0 = not known */
 	bool ever_assigned;
+	bool in_group;            /* an assignment came since the last join */
 };
 
 static struct stopped *stopped_find(const struct consumer *c,
@@ -172,12 +194,6 @@ size_t consumer_stopped(const struct consumer *c, char *buf, size_t len)
 	return c->nstopped;
 }
 
-static void on_log(const rd_kafka_t *rk, int level, const char *fac,
-		   const char *buf)
-{
-	log_msg(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
-}
-
 static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		     void *opaque)
 {
@@ -190,6 +206,35 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		atomic_store(&c->brokers_down, true);
 	log_warning("requests consumer: %s: %s",
 		    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* The requests topic's partition count from the brokers (the main thread
+ * waits for them, on an assignment only), else the last one known. */
+static int topic_partitions(struct consumer *c)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__INVALID_ARG;
+	int n = c->total;
+
+	rkt = rd_kafka_topic_new(c->rk, c->cfg->requests_topic, NULL);
+	if (rkt)
+		err = rd_kafka_metadata(c->rk, 0, rkt, &md,
+					CONSUMER_METADATA_MS);
+	if (!err)
+		err = md->topic_cnt == 1 ? md->topics[0].err
+					 : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+	if (!err)
+		n = md->topics[0].partition_cnt;
+	else
+		log_warning("%s: partition count unknown (%s): pacing at the "
+			    "share of %d partitions",
+			    c->cfg->requests_topic, rd_kafka_err2str(err), n);
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	if (rkt)
+		rd_kafka_topic_destroy(rkt);
+	return n;
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -217,8 +262,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			c->assigned = coop ? c->assigned + parts->cnt
 					   : parts->cnt;
 			c->ever_assigned = true;
+			c->in_group = true;
 			atomic_store(&c->brokers_down, false);
 			c->hooks.assigned(c->hooks.opaque, parts);
+			c->total = topic_partitions(c);
 		}
 	} else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
 		bool lost = rd_kafka_assignment_lost(rk);
@@ -229,6 +276,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		stopped_forget(c, parts);
 		rd_kafka_resume_partitions(rk, parts);
 		c->assigned = coop ? c->assigned - parts->cnt : 0;
+		/* Eager: every partition goes back and the group is joined
+		 * again; lost: the membership itself is gone. */
+		if (!coop || lost)
+			c->in_group = false;
 		if (coop)
 			error = rd_kafka_incremental_unassign(rk, parts);
 		else
@@ -236,25 +287,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	} else {
 		log_error("rebalance failed: %s", rd_kafka_err2str(err));
 		r = rd_kafka_assign(rk, NULL);
+		c->assigned = 0;
 	}
+	c->hooks.rebalanced(c->hooks.opaque, c->assigned, c->total);
 	if (error) {
 		log_error("rebalance: %s", rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);
 	} else if (r) {
 		log_error("rebalance: %s", rd_kafka_err2str(r));
 	}
-}
-
-static int set(rd_kafka_conf_t *conf, const char *name, const char *value,
-	       char *errbuf, size_t errlen)
-{
-	char err[256];
-
-	if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) ==
-	    RD_KAFKA_CONF_OK)
-		return 0;
-	snprintf(errbuf, errlen, "consumer: %s: %s", name, err);
-	return -EINVAL;
 }
 
 int consumer_prefetch(unsigned max_inflight, size_t max_bytes,
@@ -272,23 +313,21 @@ int consumer_prefetch(unsigned max_inflight, size_t max_bytes,
 	return 0;
 }
 
-/* librdkafka's prefetch, sized from the in-flight bound (consumer.h). */
-static int set_prefetch(rd_kafka_conf_t *conf, const struct config *cfg,
-			char *errbuf, size_t errlen)
+/* librdkafka's prefetch, sized from the in-flight bound (consumer.h), as
+ * text for its properties. */
+static int prefetch_values(const struct config *cfg, char msgs[24],
+			   char kb[24], char *errbuf, size_t errlen)
 {
-	unsigned msgs, kb;
-	char v[24];
+	unsigned m, k;
 
 	if (consumer_prefetch(cfg->sender_max_inflight, cfg->requests_max_bytes,
-			      &msgs, &kb) < 0) {
-		snprintf(errbuf, errlen, "consumer: no in-flight bound");
+			      &m, &k) < 0) {
+		util_set_error(errbuf, errlen, "consumer: no in-flight bound");
 		return -EINVAL;
 	}
-	snprintf(v, sizeof(v), "%u", msgs);
-	if (set(conf, "queued.min.messages", v, errbuf, errlen) < 0)
-		return -EINVAL;
-	snprintf(v, sizeof(v), "%u", kb);
-	return set(conf, "queued.max.messages.kbytes", v, errbuf, errlen);
+	snprintf(msgs, 24, "%u", m);
+	snprintf(kb, 24, "%u", k);
+	return 0;
 }
 
 /* What librdkafka made of the prefetch properties (it adjusts
@@ -316,47 +355,45 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 			      const struct consumer_hooks *hooks,
 			      char *errbuf, size_t errlen)
 {
+	/* Offsets are stored only once outcomes are acknowledged; the
+	 * auto-commit then commits no further than that. */
+	static const struct kafka_prop fixed[] = {
+		{"enable.auto.offset.store", "false"},
+		{"enable.auto.commit", "true"},
+		{"enable.partition.eof", "false"},
+	};
 	struct consumer *c = calloc(1, sizeof(*c));
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_t *conf = NULL;
 	rd_kafka_topic_partition_list_t *topics = NULL;
-	char err[512], value[64];
-	size_t vlen = sizeof(value);
+	char msgs[24], kb[24];
+	/* Defaults the user may change, then theirs, then ours. */
+	const struct kafka_prop defaults[] = {
+		{"partition.assignment.strategy", "cooperative-sticky"},
+		{"auto.offset.reset", "earliest"},
+		{"queued.min.messages", msgs}, /* prefetch_values() */
+		{"queued.max.messages.kbytes", kb},
+	};
 	rd_kafka_resp_err_t r;
 
-	if (!c || !conf) {
-		snprintf(errbuf, errlen, "consumer: out of memory");
+	if (!c) {
+		util_set_error(errbuf, errlen, "consumer: out of memory");
 		goto fail;
 	}
 	c->cfg = cfg;
 	c->hooks = *hooks;
-	/* Defaults the user may change, then theirs, then ours. */
-	if (set(conf, "partition.assignment.strategy", "cooperative-sticky",
-		errbuf, errlen) < 0 ||
-	    set(conf, "auto.offset.reset", "earliest", errbuf, errlen) < 0 ||
-	    set_prefetch(conf, cfg, errbuf, errlen) < 0)
+	if (prefetch_values(cfg, msgs, kb, errbuf, errlen) < 0)
 		goto fail;
-	if (config_apply_kafka(cfg, conf, true, errbuf, errlen) < 0)
+	conf = kafka_conf_new(cfg, true, "consumer", defaults,
+			      sizeof(defaults) / sizeof(defaults[0]), fixed,
+			      sizeof(fixed) / sizeof(fixed[0]), errbuf, errlen);
+	if (!conf)
 		goto fail;
-	if (set(conf, "enable.auto.offset.store", "false", errbuf, errlen) <
-		    0 ||
-	    set(conf, "enable.auto.commit", "true", errbuf, errlen) < 0 ||
-	    set(conf, "enable.partition.eof", "false", errbuf, errlen) < 0)
-		goto fail;
-	if (rd_kafka_conf_get(conf, "client.id", value, &vlen) ==
-		    RD_KAFKA_CONF_OK &&
-	    strcmp(value, "rdkafka") == 0 &&
-	    set(conf, "client.id", "optout-eraserd", errbuf, errlen) < 0)
-		goto fail;
-	rd_kafka_conf_set_opaque(conf, c);
 	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
-	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-	if (!c->rk) {
-		snprintf(errbuf, errlen, "consumer: %s", err);
+	c->rk = kafka_new(RD_KAFKA_CONSUMER, conf, c, "consumer", errbuf,
+			  errlen);
+	if (!c->rk)
 		goto fail;
-	}
-	conf = NULL;
 	log_prefetch(c->rk);
 	rd_kafka_poll_set_consumer(c->rk);
 	c->q = rd_kafka_queue_get_consumer(c->rk);
@@ -374,8 +411,6 @@ struct consumer *consumer_new(const struct config *cfg, int wake_fd,
 	}
 	return c;
 fail:
-	if (conf)
-		rd_kafka_conf_destroy(conf);
 	consumer_free(c);
 	return NULL;
 }
@@ -415,6 +450,28 @@ rd_kafka_message_t *consumer_poll(struct consumer *c)
 bool consumer_waiting_for_kafka(struct consumer *c)
 {
 	return atomic_load(&c->brokers_down) || c->assigned == 0;
+}
+
+bool consumer_joined(struct consumer *c)
+{
+	char *id;
+	bool joined;
+
+	if (atomic_load(&c->brokers_down))
+		return false;
+	if (c->assigned > 0)
+		return true;
+	/* A member of the group with nothing assigned (more instances than
+	 * partitions) has a member id. */
+	id = rd_kafka_memberid(c->rk);
+	joined = id && *id;
+	rd_kafka_mem_free(c->rk, id);
+	return joined;
+}
+
+bool consumer_joining(struct consumer *c)
+{
+	return !atomic_load(&c->brokers_down) && !c->in_group;
 }
 
 int64_t consumer_lag(struct consumer *c)
@@ -539,11 +596,15 @@ void consumer_free(struct consumer *c)
 	/* librdkafka before 2.3.0 aborts when a cooperative-sticky consumer
 	 * that never had an assignment is destroyed (its issue #4312).  Such
 	 * a consumer holds nothing of ours: the process is about to exit,
-	 * which releases it. */
+	 * which releases it.  LeakSanitizer is told so (what the handle
+	 * holds is ignored with it); any other handle left is a leak. */
 	if (c->rk && !c->ever_assigned && rd_kafka_version() < 0x020300ff) {
 		log_debug("consumer never assigned: not destroyed (librdkafka "
 			  "%s, issue #4312)",
 			  rd_kafka_version_str());
+#ifdef CONSUMER_LSAN
+		__lsan_ignore_object(c->rk);
+#endif
 		c->rk = NULL;
 	}
 	if (c->rk)

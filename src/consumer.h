@@ -46,6 +46,9 @@ struct consumer_hooks {
 	void (*revoking)(void *opaque,
 			 const rd_kafka_topic_partition_list_t *parts,
 			 bool lost);
+	/* After every assignment or revocation: @assigned of the requests
+	 * topic's @total partitions are ours now (@total 0: not known). */
+	void (*rebalanced)(void *opaque, int assigned, int total);
 	void *opaque;
 };
 
@@ -99,6 +102,14 @@ size_t consumer_stopped(const struct consumer *c, char *buf, size_t len);
 
 /* True while no broker answers or no partition is assigned yet. */
 bool consumer_waiting_for_kafka(struct consumer *c);
+
+/* True while the brokers answer and the consumer is a member of its group
+ * (with partitions assigned or not): what /readyz asks of it. */
+bool consumer_joined(struct consumer *c);
+
+/* The brokers answer but no assignment has come since the consumer (re)joined
+ * its group: the group is forming.  Main thread. */
+bool consumer_joining(struct consumer *c);
 
 /* Records not yet consumed on the assigned partitions (from librdkafka's
  * cached high watermarks; no network call), -1 when unknown. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dispatch.h - per-key ordering: requests with the same key (opt-out list
- * plus phone number) are never in flight together, and go in the order they
- * were admitted (offset order within a partition).
+ * dispatch.h - per-key ordering: requests with the same key (the phone
+ * number, whatever list they name) are never in flight together, and go in
+ * the order they were admitted (offset order within a partition).
  *
  * A key has at most one job "active" (with the sender); later jobs with that
  * key wait in a FIFO owned by the dispatcher until the active one is

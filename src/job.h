@@ -18,10 +18,12 @@
 
 #include "api.h"
 #include "breaker.h"
+#include "fanout.h"
 #include "request.h"
 
 #define JOB_SEND_OUTCOME 1u /* the outcome, to results.topic */
 #define JOB_SEND_DLQ 2u     /* the original record, to dlq.topic */
+#define JOB_ACCOUNT_MAX 13  /* 12 digits and the NUL */
 
 struct job {
 	/* Identity of the request record (main thread). */
@@ -37,6 +39,12 @@ struct job {
 	struct request req;
 	char *order_key; /* list + number: same key, never in flight together */
 	char region[API_REGION_MAX];
+	/* The account of an aws.role.ACCOUNT role that signs it ("": the
+	 * chain's own credentials), and its health key for the breaker and
+	 * the sender's queues: the region, or "region/account" for a role's
+	 * account (sender_submit() fills both when empty). */
+	char account[JOB_ACCOUNT_MAX];
+	char health[BREAKER_KEY_MAX];
 
 	/* Written by the sender worker that holds the job. */
 	struct api_result res;
@@ -61,6 +69,20 @@ struct job {
 	rd_kafka_headers_t *dlq_headers; /* the record's own headers, copied */
 
 	struct job *next; /* queue link of whoever holds the job */
+
+	/* Erase everywhere (erase.c, main thread).  A listing page: the
+	 * action to call instead of DeleteOptedOutNumber (action_target,
+	 * action_body owned).  A part: one list of an erase-everywhere
+	 * request, its parent that request.  The request itself: one entry
+	 * per list (owned), parts not yet back in parts_pending. */
+	const char *action_target;
+	char *action_body;
+	struct job *parent;
+	struct job_entry *entries; /* fanout.h */
+	size_t nentries;
+	size_t parts_pending;
+	size_t part_index; /* a part: its entry in parent->entries */
+	bool erase_waiting; /* "*" waiting for the lists to be known */
 };
 
 /* New zeroed job for record @partition/@offset with key (copied).
@@ -73,6 +95,15 @@ struct job *job_new(int32_t partition, int64_t offset, const void *key,
  * length in key_length.  Returns 0 (replaced or not), -ENOMEM or
  * -EINVAL. */
 int job_bound_key(struct job *job, size_t max);
+
+/* Keeps a copy of @rkm's value and headers, to be copied to the
+ * dead-letter topic as they came.  Returns 0 or -ENOMEM. */
+int job_keep_record(struct job *job, const rd_kafka_message_t *rkm);
+
+/* Fills job->health from its region and account, first taking
+ * @role_account (the aws.role account its list ARN names, or NULL) as its
+ * account when it has none yet. */
+void job_set_health(struct job *job, const char *role_account);
 
 /* Frees the job and everything it owns; NULL is fine. */
 void job_free(struct job *job);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jobq.c - the oldest-first job queue (a binary min-heap; see jobq.h).
+ *
+ * Pure: no locks of its own.  The sender keeps one queue per region under
+ * its pool lock; a push or pop is O(log n) and nothing walks the queue.
  */
 #include "jobq.h"
 

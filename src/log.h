@@ -3,8 +3,15 @@
  * log.h - levels, journald-friendly output on stderr, masking of phone numbers.
  *
  * Every line goes to stderr with an sd-daemon priority prefix ("<6>...") so
- * journald keeps the level.  Nothing may log a secret or a full phone
- * number: callers pass numbers through log_mask_number() first.
+ * journald keeps the level (no prefix when stderr is a terminal), as one
+ * JSON object with journald's field names (log.format = json), or straight
+ * to the journal when stderr is the journal.  Each entry names its caller
+ * (CODE_FILE, CODE_LINE, CODE_FUNC): the functions are called through the
+ * macros below.  Nothing may log a secret or a full phone
+ * number: callers pass numbers through log_mask_number() first.  Every
+ * message and field then goes through logscrub() (logscrub.h): control,
+ * C1 and bidi characters and bad UTF-8 escaped, '+' and 6 or more digits
+ * masked.
  *
  * @locality any thread; each line is written with one write(2).
  */
@@ -19,12 +26,20 @@
  * Chooses the output once, at start-up: when stderr is the journal
  * (JOURNAL_STREAM names stderr's device and inode), lines are sent to
  * journald natively with structured fields; otherwise they are written to
- * stderr with priority prefixes.
+ * stderr with priority prefixes, unless stderr is a terminal.
  */
 void log_init(void);
 
-/* True when logging natively to the journal. */
-bool log_to_journal(void);
+enum { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+/* Parses log.format: "text" or "json".  Returns LOG_FORMAT_* or -EINVAL. */
+int log_format_parse(const char *name);
+
+/* LOG_FORMAT_JSON: what is not sent to the journal goes to stderr as one
+ * JSON object per line (MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, CODE_FILE,
+ * CODE_LINE, CODE_FUNC, _SOURCE_REALTIME_TIMESTAMP and the structured
+ * fields, every value a string, as "journalctl -o json" shows them). */
+void log_set_format(int format);
 
 /* A structured field for the journal ("REQUEST_ID", value); a NULL value
  * leaves the field out. */
@@ -39,19 +54,28 @@ struct log_field {
  * carries only the message.  Values are subject to the same rules as
  * messages: never a secret, numbers masked.
  */
-void log_fields(int prio, const struct log_field *fields, size_t nfields,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_fields_at(const char *file, int line, const char *func, int prio,
+		   const struct log_field *fields, size_t nfields,
+		   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+#define log_fields(...) \
+	log_fields_at(__FILE__, __LINE__, __func__, __VA_ARGS__)
 
 /* Messages above @level (a syslog priority) are dropped. */
 void log_set_level(int level);
-int log_get_level(void);
+
+/* Whether a message at @prio would be logged: callers on hot paths test
+ * it before they format fields for a message that would be dropped. */
+bool log_enabled(int prio);
 
 /* Parses "err", "warning", "notice", "info", "debug" (and syslog numbers
  * 0-7).  Returns the priority or -EINVAL. */
 int log_level_parse(const char *name);
 
-void log_msg(int prio, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Logs at @prio from @file:@line in @func; call it through log_msg() and
+ * the macros below, which pass the caller's place. */
+void log_msg_at(const char *file, int line, const char *func, int prio,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define log_msg(...) log_msg_at(__FILE__, __LINE__, __func__, __VA_ARGS__)
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)

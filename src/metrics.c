@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * metrics.c - Prometheus metrics, updated lock-free, served by libmicrohttpd.
+ * metrics.c - Prometheus metrics: the registry, updated lock-free, and the
+ * text they are rendered in.
  *
  * Every value is a C11 atomic that its updaters change with one relaxed
  * operation; a scrape reads them one by one, so it sees each value as it
- * was at some moment of the scrape (Prometheus asks no more).  Histograms
- * keep per-bucket counts (made cumulative when rendered, with _count their
- * total, so "+Inf" always equals _count) and their sum in whole
- * nanoseconds, an integer that adds exactly and in one atomic step.
+ * was at some moment of the scrape (Prometheus asks no more).  The words
+ * of the page (families, label values, numbers, histograms) are
+ * metrics_text.c's.
  *
  * Label values that come from outside (API error codes, regions, pause
  * reasons) live in small append-only tables: a row, once published by a
@@ -18,57 +18,56 @@
  * the mutex, while their values are plain atomics written by the one thread
  * that owns the offsets.
  *
- * The HTTP server is libmicrohttpd's, on its own thread, bound to a
- * loopback address only (the metrics are not for the network, and there
- * is no TLS or authentication to make them so).  Each GET /metrics renders
- * a fresh text and hands it to libmicrohttpd, which frees it.
+ * The page is built in one capped buf (buf.h); its first failure sticks
+ * and the scrape gets no page rather than a partial one.  The HTTP
+ * listener is metrics_http.c, which calls metrics_render() on
+ * libmicrohttpd's thread.
  *
- * Owner: the main thread creates, serves and frees; any thread updates.
+ * Owner: the main thread creates, serves and frees (pipeline.c); any
+ * thread updates (the main loop, the sender workers).
  */
 #include "metrics.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-
-#include <microhttpd.h>
 
 #include "autoconf.h" /* PACKAGE_VERSION */
-#include "log.h"
+#include "buf.h"
+#include "config_value.h"
+#include "health.h"
+#include "metrics_http.h"
+#include "metrics_text.h"
 #include "util.h"
 
 /* Pause reason classes we keep apart; later ones are shown as "other". */
 #define REASONS_MAX 16
 /* API rows: the pairs, the folded ones (status, "other"). */
 #define API_ROWS (METRICS_API_PAIRS + METRICS_API_FOLDS)
-/* The longest histogram. */
-#define BUCKETS_MAX 16
 
-#define LISTEN_MSG                                                             \
-	"must be HOST:PORT with HOST a loopback address (127.0.0.1, [::1] "    \
-	"or localhost) and PORT 0 to 65535"
+/* Region columns of the per-region counters: none (""), a region the
+ * table had no room for ("other"), then the region table's rows. */
+#define REGION_NONE 0
+#define REGION_OTHER 1
+#define REGION_COLS (METRICS_REGIONS + 2)
+
+/* Fixed label values of the event counters. */
+static const char *const topic_kinds[] = {"results", "dead-letter"};
+static const char *const rebalance_kinds[] = {"assign", "revoke"};
+static const char *const reload_results[] = {"ok", "failed"};
 
 /* Retry reasons, in the order they are rendered. */
 static const char *const retry_reasons[] = {"throttle", "transient", "auth",
 					    "other"};
 #define NREASONS (sizeof(retry_reasons) / sizeof(retry_reasons[0]))
 
-struct bucket {
-	double le;
-	const char *text; /* the le label, as written */
-};
-
 /* One API call: from a few milliseconds to the 10 s default timeout. */
-static const struct bucket api_buckets[] = {
+static const struct mtext_bucket api_buckets[] = {
 	{0.005, "0.005"}, {0.01, "0.01"}, {0.025, "0.025"}, {0.05, "0.05"},
 	{0.1, "0.1"},     {0.25, "0.25"}, {0.5, "0.5"},     {1, "1"},
 	{2.5, "2.5"},     {5, "5"},       {10, "10"},
@@ -76,24 +75,17 @@ static const struct bucket api_buckets[] = {
 
 /* One request: from one quick call to retry.max_seconds (900) of retries,
  * plus the wait for the results topic. */
-static const struct bucket request_buckets[] = {
+static const struct mtext_bucket request_buckets[] = {
 	{0.01, "0.01"}, {0.05, "0.05"}, {0.1, "0.1"}, {0.25, "0.25"},
 	{0.5, "0.5"},   {1, "1"},       {2.5, "2.5"}, {5, "5"},
 	{10, "10"},     {30, "30"},     {60, "60"},   {120, "120"},
 	{300, "300"},   {600, "600"},   {900, "900"},
 };
 
-_Static_assert(sizeof(api_buckets) / sizeof(api_buckets[0]) <= BUCKETS_MAX &&
-		       sizeof(request_buckets) / sizeof(request_buckets[0]) <=
-			       BUCKETS_MAX,
-	       "BUCKETS_MAX too small");
-
-struct hist {
-	const struct bucket *buckets;
-	size_t nbuckets;
-	_Atomic uint64_t counts[BUCKETS_MAX + 1]; /* last: above every le */
-	_Atomic uint64_t sum_ns;
-};
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NELEMS(api_buckets) <= MTEXT_BUCKETS_MAX &&
+		       NELEMS(request_buckets) <= MTEXT_BUCKETS_MAX,
+	       "MTEXT_BUCKETS_MAX too small");
 
 /* A label value (and, for API calls, a status) of an append-only table. */
 struct label {
@@ -108,10 +100,8 @@ struct table {
 };
 
 struct region {
-	_Atomic uint64_t rate_bits; /* doubles, as their bits */
-	_Atomic uint64_t tokens_bits;
+	_Atomic uint64_t rate_bits; /* a double, as its bits */
 	_Atomic bool has_rate;
-	_Atomic bool has_tokens;
 };
 
 struct partition {
@@ -122,19 +112,26 @@ struct partition {
 };
 
 struct metrics {
-	_Atomic uint64_t outcomes[OUTCOME__COUNT];
+	_Atomic uint64_t outcomes[OUTCOME__COUNT][REGION_COLS];
 	_Atomic uint64_t retries[NREASONS];
 	_Atomic uint64_t throttled;
 	_Atomic uint64_t consumed;
-	struct hist api_hist;
-	struct hist request_hist;
+	_Atomic uint64_t dead_letters;
+	_Atomic uint64_t produce_errors[2];  /* topic_kinds */
+	_Atomic uint64_t rebalances[2];      /* rebalance_kinds */
+	_Atomic uint64_t reloads[2];         /* reload_results */
+	_Atomic uint64_t pauses[REASONS_MAX]; /* rows of reasons */
+	_Atomic uint64_t pauses_other;
+	struct mtext_hist api_hist;
+	struct mtext_hist request_hist;
 
 	pthread_mutex_t lock; /* adds rows to the tables, (un)claims partitions */
 
 	struct table api;
 	struct label api_labels[API_ROWS];
 	_Atomic uint64_t api_calls[API_ROWS];
-	_Atomic uint64_t api_overflow; /* status="other", code="other" */
+	/* A row's num is its status + 1000 * its region column. */
+	_Atomic uint64_t api_overflow; /* status, code and region "other" */
 
 	struct table regions;
 	struct label region_labels[METRICS_REGIONS];
@@ -154,35 +151,9 @@ struct metrics {
 	_Atomic int64_t partitions_stopped;
 	int64_t start_ms;
 
-	struct MHD_Daemon *daemon;
-	int port;
-	_Atomic bool serving; /* MHD's messages go to the log, not start_err */
-	char start_err[256];
+	struct health *health;     /* /healthz, /readyz */
+	struct metrics_http *http; /* NULL when not serving */
 };
-
-static void hist_init(struct hist *h, const struct bucket *b, size_t n)
-{
-	h->buckets = b;
-	h->nbuckets = n;
-}
-
-static void hist_observe(struct hist *h, double seconds)
-{
-	size_t i;
-
-	/* Garbage in (a clock stepping back, NaN) is counted as 0 s, not
-	 * dropped: the count still says how many there were. */
-	if (!(seconds >= 0))
-		seconds = 0;
-	if (seconds > 1e9)
-		seconds = 1e9;
-	for (i = 0; i < h->nbuckets; i++)
-		if (seconds <= h->buckets[i].le)
-			break;
-	atomic_fetch_add_explicit(&h->counts[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&h->sum_ns, (uint64_t)llround(seconds * 1e9),
-				  memory_order_relaxed);
-}
 
 static uint64_t dbl_bits(double v)
 {
@@ -261,7 +232,9 @@ struct metrics *metrics_new(void)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	if (pthread_mutex_init(&m->lock, NULL) != 0) {
+	m->health = health_new();
+	if (!m->health || pthread_mutex_init(&m->lock, NULL) != 0) {
+		health_free(m->health);
 		free(m);
 		return NULL;
 	}
@@ -270,9 +243,9 @@ struct metrics *metrics_new(void)
 	for (i = 0; i < METRICS_PARTITIONS; i++)
 		atomic_init(&m->partitions[i].lag, -1);
 	atomic_init(&m->pause_reason, -1);
-	hist_init(&m->api_hist, api_buckets,
+	mtext_hist_init(&m->api_hist, api_buckets,
 		  sizeof(api_buckets) / sizeof(api_buckets[0]));
-	hist_init(&m->request_hist, request_buckets,
+	mtext_hist_init(&m->request_hist, request_buckets,
 		  sizeof(request_buckets) / sizeof(request_buckets[0]));
 	m->api.rows = m->api_labels;
 	m->api.cap = API_ROWS;
@@ -286,21 +259,43 @@ struct metrics *metrics_new(void)
 
 /* Counters ---------------------------------------------------------------- */
 
-void metrics_outcome(struct metrics *m, enum outcome_kind kind)
+/* The region column of @region (NULL or "": REGION_NONE). */
+static int region_col(struct metrics *m, const char *region)
+{
+	int idx;
+
+	if (!region || !*region)
+		return REGION_NONE;
+	idx = table_get(m, &m->regions, 0, region, METRICS_REGIONS);
+	return idx < 0 ? REGION_OTHER : idx + 2;
+}
+
+static const char *region_label(struct metrics *m, int col)
+{
+	if (col == REGION_NONE)
+		return "";
+	return col == REGION_OTHER ? "other" : m->region_labels[col - 2].text;
+}
+
+void metrics_outcome(struct metrics *m, enum outcome_kind kind,
+		     const char *region)
 {
 	if (!m || (int)kind < 0 || kind >= OUTCOME__COUNT)
 		return;
-	atomic_fetch_add_explicit(&m->outcomes[kind], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->outcomes[kind][region_col(m, region)],
+				  1, memory_order_relaxed);
 }
 
 void metrics_api_call(struct metrics *m, long http_status,
-		      const char *error_code, double seconds)
+		      const char *error_code, const char *region,
+		      double seconds)
 {
 	int status, idx;
 
 	if (!m)
 		return;
 	status = http_status >= 0 && http_status <= 999 ? (int)http_status : 0;
+	status += 1000 * region_col(m, region);
 	idx = table_get(m, &m->api, status, error_code, METRICS_API_PAIRS);
 	if (idx < 0)
 		idx = table_get(m, &m->api, status, "other", API_ROWS);
@@ -310,7 +305,7 @@ void metrics_api_call(struct metrics *m, long http_status,
 	else
 		atomic_fetch_add_explicit(&m->api_calls[idx], 1,
 					  memory_order_relaxed);
-	hist_observe(&m->api_hist, seconds);
+	mtext_hist_observe(&m->api_hist, seconds);
 }
 
 void metrics_retry(struct metrics *m, const char *reason)
@@ -342,7 +337,64 @@ void metrics_records_consumed(struct metrics *m)
 void metrics_request_duration(struct metrics *m, double seconds)
 {
 	if (m)
-		hist_observe(&m->request_hist, seconds);
+		mtext_hist_observe(&m->request_hist, seconds);
+}
+
+static void bump(_Atomic uint64_t *v)
+{
+	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
+}
+
+void metrics_dead_letter(struct metrics *m)
+{
+	if (m)
+		bump(&m->dead_letters);
+}
+
+void metrics_produce_error(struct metrics *m, bool dead_letter)
+{
+	if (m)
+		bump(&m->produce_errors[dead_letter]);
+}
+
+void metrics_rebalance(struct metrics *m, bool assign)
+{
+	if (m)
+		bump(&m->rebalances[!assign]);
+}
+
+void metrics_reload(struct metrics *m, bool ok)
+{
+	if (m)
+		bump(&m->reloads[!ok]);
+}
+
+/* The row of @reason's class (the part before its first ':'), -1 when the
+ * table is full. */
+static int reason_row(struct metrics *m, const char *reason)
+{
+	char cls[METRICS_LABEL_MAX];
+	const char *colon;
+	size_t n;
+
+	reason = reason ? reason : "";
+	colon = strchr(reason, ':');
+	n = colon ? (size_t)(colon - reason) : strlen(reason);
+	if (n > sizeof(cls) - 1)
+		n = sizeof(cls) - 1;
+	memcpy(cls, reason, n);
+	cls[n] = '\0';
+	return table_get(m, &m->reasons, 0, cls, REASONS_MAX);
+}
+
+void metrics_pause(struct metrics *m, const char *reason)
+{
+	int idx;
+
+	if (!m)
+		return;
+	idx = reason_row(m, reason);
+	bump(idx < 0 ? &m->pauses_other : &m->pauses[idx]);
 }
 
 /* Gauges ------------------------------------------------------------------ */
@@ -356,22 +408,12 @@ void metrics_set_inflight(struct metrics *m, long n)
 
 void metrics_set_paused(struct metrics *m, bool paused, const char *reason)
 {
-	char cls[METRICS_LABEL_MAX];
-	const char *colon;
-	size_t n;
-	int idx = -1;
+	int idx;
 
 	if (!m)
 		return;
 	if (paused) {
-		reason = reason ? reason : "";
-		colon = strchr(reason, ':');
-		n = colon ? (size_t)(colon - reason) : strlen(reason);
-		if (n > sizeof(cls) - 1)
-			n = sizeof(cls) - 1;
-		memcpy(cls, reason, n);
-		cls[n] = '\0';
-		idx = table_get(m, &m->reasons, 0, cls, REASONS_MAX);
+		idx = reason_row(m, reason);
 		/* Release: the row's text is visible where idx is. */
 		atomic_store_explicit(&m->pause_reason, idx,
 				      memory_order_release);
@@ -400,21 +442,6 @@ void metrics_set_rate(struct metrics *m, const char *region,
 	atomic_store_explicit(&r->rate_bits, dbl_bits(calls_per_s),
 			      memory_order_relaxed);
 	atomic_store_explicit(&r->has_rate, true, memory_order_release);
-}
-
-void metrics_set_rate_tokens(struct metrics *m, const char *region,
-			     double tokens)
-{
-	struct region *r;
-
-	if (!m || !region)
-		return;
-	r = region_get(m, region);
-	if (!r)
-		return;
-	atomic_store_explicit(&r->tokens_bits, dbl_bits(tokens),
-			      memory_order_relaxed);
-	atomic_store_explicit(&r->has_tokens, true, memory_order_release);
 }
 
 /* The row of @key (partition + 1) below @used, or NULL. */
@@ -508,205 +535,176 @@ void metrics_set_kafka_up(struct metrics *m, bool up)
 
 /* Rendering --------------------------------------------------------------- */
 
-/* A growing text; after a failed allocation every append is a no-op and
- * out_take() gives NULL. */
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static bool out_reserve(struct out *o, size_t more)
-{
-	size_t ncap;
-	char *nbuf;
-
-	if (o->failed)
-		return false;
-	if (o->len + more + 1 <= o->cap)
-		return true;
-	ncap = o->cap ? o->cap : 4096;
-	while (ncap < o->len + more + 1)
-		ncap *= 2;
-	nbuf = realloc(o->buf, ncap);
-	if (!nbuf) {
-		o->failed = true;
-		return false;
-	}
-	o->buf = nbuf;
-	o->cap = ncap;
-	return true;
-}
-
-static void out_add(struct out *o, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!out_reserve(o, n))
-		return;
-	memcpy(o->buf + o->len, s, n + 1);
-	o->len += n;
-}
-
-__attribute__((format(printf, 2, 3))) static void
-out_printf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->failed = true;
-		return;
-	}
-	if (!out_reserve(o, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	o->len += (size_t)n;
-}
-
-/* A label value, escaped as the text format wants. */
-static void out_value(struct out *o, const char *s)
-{
-	char esc[3] = {'\\', 0, 0};
-	const char *run = s;
-
-	for (; *s; s++) {
-		if (*s != '\\' && *s != '"' && *s != '\n')
-			continue;
-		if (!out_reserve(o, (size_t)(s - run)))
-			return;
-		memcpy(o->buf + o->len, run, (size_t)(s - run));
-		o->len += (size_t)(s - run);
-		o->buf[o->len] = '\0';
-		esc[1] = *s == '\n' ? 'n' : *s;
-		out_add(o, esc);
-		run = s + 1;
-	}
-	out_add(o, run);
-}
-
-static void out_family(struct out *o, const char *name, const char *type,
-		       const char *help)
-{
-	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A float the way Prometheus spells it. */
-static void out_double(struct out *o, double v)
-{
-	if (isnan(v))
-		out_add(o, "NaN");
-	else if (isinf(v))
-		out_add(o, v > 0 ? "+Inf" : "-Inf");
-	else
-		out_printf(o, "%.15g", v);
-}
-
-/* @units of 10^-@digits, as a decimal without trailing zeros: exact where
- * a double would round. */
-static void out_fixed(struct out *o, int64_t units, int digits)
-{
-	char frac[24];
-	int64_t scale = 1;
-	int i, n;
-
-	for (i = 0; i < digits; i++)
-		scale *= 10;
-	if (units < 0) {
-		out_add(o, "-");
-		units = -units;
-	}
-	out_printf(o, "%" PRId64, units / scale);
-	if (units % scale == 0)
-		return;
-	snprintf(frac, sizeof(frac), "%0*" PRId64, digits, units % scale);
-	n = (int)strlen(frac);
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	out_printf(o, ".%s", frac);
-}
+/* The page has bounded label sets: this is far above its largest. */
+#define PAGE_MAX (8u * 1024 * 1024)
 
 static uint64_t load_u64(_Atomic uint64_t *v)
 {
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-static void out_hist(struct out *o, const char *name, const char *help,
-		     struct hist *h)
+static void render_counters(struct buf *b, struct metrics *m)
 {
-	uint64_t cum = 0;
-	size_t i;
+	size_t i, col, used;
 
-	out_family(o, name, "histogram", help);
-	for (i = 0; i < h->nbuckets; i++) {
-		cum += load_u64(&h->counts[i]);
-		out_printf(o, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name,
-			   h->buckets[i].text, cum);
-	}
-	cum += load_u64(&h->counts[h->nbuckets]);
-	out_printf(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
-	out_printf(o, "%s_sum ", name);
-	out_fixed(o, (int64_t)load_u64(&h->sum_ns), 9);
-	out_printf(o, "\n%s_count %" PRIu64 "\n", name, cum);
-}
-
-static void render_counters(struct out *o, struct metrics *m)
-{
-	size_t i, used;
-
-	out_family(o, "optout_records_consumed_total", "counter",
+	mtext_family(b, "optout_records_consumed_total", "counter",
 		   "Request records consumed from the requests topic.");
-	out_printf(o, "optout_records_consumed_total %" PRIu64 "\n",
+	buf_printf(b, "optout_records_consumed_total %" PRIu64 "\n",
 		   load_u64(&m->consumed));
 
-	out_family(o, "optout_outcomes_total", "counter",
-		   "Outcomes published to the results topic, by outcome.");
-	for (i = 0; i < OUTCOME__COUNT; i++)
-		out_printf(o, "optout_outcomes_total{outcome=\"%s\"} %" PRIu64
-			   "\n", outcome_name((enum outcome_kind)i),
-			   load_u64(&m->outcomes[i]));
+	mtext_family(b, "optout_outcomes_total", "counter",
+		     "Outcomes published to the results topic, by outcome and "
+		     "region (\"\": none, as for requests rejected unread).");
+	used = atomic_load_explicit(&m->regions.used, memory_order_acquire);
+	for (i = 0; i < OUTCOME__COUNT; i++) {
+		for (col = 0; col < used + 2; col++) {
+			uint64_t v = load_u64(&m->outcomes[i][col]);
 
-	out_family(o, "optout_api_calls_total", "counter",
-		   "DeleteOptedOutNumber calls by HTTP status (0: no answer) "
-		   "and error code.");
+			if (col == REGION_OTHER && v == 0)
+				continue;
+			buf_printf(b, "optout_outcomes_total{outcome=\"%s\","
+				   "region=\"", outcome_name((enum outcome_kind)i));
+			mtext_value(b, region_label(m, (int)col));
+			buf_printf(b, "\"} %" PRIu64 "\n", v);
+		}
+	}
+
+	mtext_family(b, "optout_api_calls_total", "counter",
+		     "DeleteOptedOutNumber calls by HTTP status (0: no answer), "
+		     "error code and region.");
 	used = atomic_load_explicit(&m->api.used, memory_order_acquire);
 	for (i = 0; i < used; i++) {
-		out_printf(o, "optout_api_calls_total{status=\"%d\",code=\"",
-			   m->api_labels[i].num);
-		out_value(o, m->api_labels[i].text);
-		out_printf(o, "\"} %" PRIu64 "\n", load_u64(&m->api_calls[i]));
+		buf_printf(b, "optout_api_calls_total{status=\"%d\",code=\"",
+			   m->api_labels[i].num % 1000);
+		mtext_value(b, m->api_labels[i].text);
+		buf_puts(b, "\",region=\"");
+		mtext_value(b, region_label(m, m->api_labels[i].num / 1000));
+		buf_printf(b, "\"} %" PRIu64 "\n", load_u64(&m->api_calls[i]));
 	}
 	if (load_u64(&m->api_overflow))
-		out_printf(o, "optout_api_calls_total{status=\"other\","
-			   "code=\"other\"} %" PRIu64 "\n",
+		buf_printf(b, "optout_api_calls_total{status=\"other\","
+			   "code=\"other\",region=\"other\"} %" PRIu64 "\n",
 			   load_u64(&m->api_overflow));
 
-	out_hist(o, "optout_api_call_duration_seconds",
+	mtext_hist(b, "optout_api_call_duration_seconds",
 		 "Time one DeleteOptedOutNumber call took.", &m->api_hist);
 
-	out_family(o, "optout_retries_total", "counter",
+	mtext_family(b, "optout_retries_total", "counter",
 		   "API calls retried, by reason.");
 	for (i = 0; i < NREASONS; i++) {
 		if (i == NREASONS - 1 && load_u64(&m->retries[i]) == 0)
 			continue;
-		out_printf(o, "optout_retries_total{reason=\"%s\"} %" PRIu64
+		buf_printf(b, "optout_retries_total{reason=\"%s\"} %" PRIu64
 			   "\n", retry_reasons[i], load_u64(&m->retries[i]));
 	}
 
-	out_family(o, "optout_throttled_total", "counter",
+	mtext_family(b, "optout_throttled_total", "counter",
 		   "API calls AWS answered with throttling.");
-	out_printf(o, "optout_throttled_total %" PRIu64 "\n",
+	buf_printf(b, "optout_throttled_total %" PRIu64 "\n",
 		   load_u64(&m->throttled));
 
-	out_hist(o, "optout_request_duration_seconds",
+	mtext_hist(b, "optout_request_duration_seconds",
 		 "Time from consuming a request to its outcome being "
 		 "acknowledged.",
 		 &m->request_hist);
+}
+
+static void render_paused(struct buf *b, struct metrics *m)
+{
+	bool paused = atomic_load_explicit(&m->paused, memory_order_relaxed);
+	int reason;
+
+	mtext_family(b, "optout_requests_in_flight", "gauge",
+		   "Requests consumed whose outcome is not yet acknowledged.");
+	buf_printf(b, "optout_requests_in_flight %" PRId64 "\n",
+		   atomic_load_explicit(&m->inflight, memory_order_relaxed));
+
+	mtext_family(b, "optout_pipeline_paused", "gauge",
+		   "1 while a systemic failure holds consumption, else 0.");
+	buf_printf(b, "optout_pipeline_paused %d\n", paused ? 1 : 0);
+	mtext_family(b, "optout_pipeline_paused_reason", "gauge",
+		   "1 for the class of reason consumption is paused for, "
+		   "while it is.");
+	if (paused) {
+		reason = atomic_load_explicit(&m->pause_reason,
+					      memory_order_acquire);
+		buf_puts(b, "optout_pipeline_paused_reason{reason=\"");
+		mtext_value(b, reason >= 0 ? m->reason_labels[reason].text
+					 : "other");
+		buf_puts(b, "\"} 1\n");
+	}
+}
+
+/* A counter family with one label of fixed values. */
+static void render_fixed(struct buf *b, const char *name, const char *label,
+			 const char *const *values, _Atomic uint64_t *counts,
+			 size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label,
+			   values[i], load_u64(&counts[i]));
+}
+
+static void render_events(struct buf *b, struct metrics *m)
+{
+	size_t i, used;
+
+	mtext_family(b, "optout_dead_letters_total", "counter",
+		     "Copies of rejected records delivered to dlq.topic.");
+	buf_printf(b, "optout_dead_letters_total %" PRIu64 "\n",
+		   load_u64(&m->dead_letters));
+	mtext_family(b, "optout_produce_errors_total", "counter",
+		     "Messages the results or dead-letter topic refused "
+		     "(each try), by topic.");
+	render_fixed(b, "optout_produce_errors_total", "topic", topic_kinds,
+		     m->produce_errors, 2);
+	mtext_family(b, "optout_rebalances_total", "counter",
+		     "Partitions of the requests topic assigned or revoked, "
+		     "by kind (one per rebalance event).");
+	render_fixed(b, "optout_rebalances_total", "kind", rebalance_kinds,
+		     m->rebalances, 2);
+	mtext_family(b, "optout_reloads_total", "counter",
+		     "Configuration reloads (SIGHUP), by result.");
+	render_fixed(b, "optout_reloads_total", "result", reload_results,
+		     m->reloads, 2);
+	mtext_family(b, "optout_pauses_total", "counter",
+		     "Times consumption or calls paused for a systemic "
+		     "failure, by class of reason.");
+	used = atomic_load_explicit(&m->reasons.used, memory_order_acquire);
+	for (i = 0; i < used; i++) {
+		buf_puts(b, "optout_pauses_total{reason=\"");
+		mtext_value(b, m->reason_labels[i].text);
+		buf_printf(b, "\"} %" PRIu64 "\n", load_u64(&m->pauses[i]));
+	}
+	if (load_u64(&m->pauses_other))
+		buf_printf(b, "optout_pauses_total{reason=\"other\"} %" PRIu64
+			   "\n", load_u64(&m->pauses_other));
+}
+
+/* The pacing rate of every region that has one. */
+static void render_rates(struct buf *b, struct metrics *m)
+{
+	size_t i, used;
+
+	used = atomic_load_explicit(&m->regions.used, memory_order_acquire);
+	mtext_family(b, "optout_rate_limit_calls_per_second", "gauge",
+		     "Calls per second this instance paces the region at now: "
+		     "its share of aws.rate_limit by partitions, less while "
+		     "AWS throttles (0: not paced).");
+	for (i = 0; i < used; i++) {
+		struct region *r = &m->region_values[i];
+
+		if (!atomic_load_explicit(&r->has_rate, memory_order_acquire))
+			continue;
+		buf_puts(b, "optout_rate_limit_calls_per_second{region=\"");
+		mtext_value(b, m->region_labels[i].text);
+		buf_puts(b, "\"} ");
+		mtext_double(b, bits_dbl(atomic_load_explicit(
+					&r->rate_bits, memory_order_relaxed)));
+		buf_putc(b, '\n');
+	}
 }
 
 struct part_snap {
@@ -721,23 +719,19 @@ static int part_cmp(const void *a, const void *b)
 	return (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-/* The claimed partitions, sorted; *@ret_n of them (0 when out of memory:
- * the families are then rendered empty, and out marked failed). */
-static struct part_snap *snap_partitions(struct out *o, struct metrics *m,
-					 size_t *ret_n)
+/* The claimed partitions, sorted; *@ret_n of them.  NULL when out of
+ * memory. */
+static struct part_snap *snap_partitions(struct metrics *m, size_t *ret_n)
 {
 	struct part_snap *snap;
 	size_t i, used, n = 0;
 	int64_t key;
 
-	*ret_n = 0;
 	pthread_mutex_lock(&m->lock);
 	used = atomic_load_explicit(&m->partitions_used, memory_order_relaxed);
 	snap = calloc(used ? used : 1, sizeof(*snap));
-	if (!snap) {
-		o->failed = true;
+	if (!snap)
 		goto out;
-	}
 	for (i = 0; i < used; i++) {
 		key = atomic_load_explicit(&m->partitions[i].key,
 					   memory_order_acquire);
@@ -758,361 +752,147 @@ out:
 	return snap;
 }
 
-static void render_gauges(struct out *o, struct metrics *m)
+/* Returns 0, or -ENOMEM when the partitions could not be taken. */
+static int render_partitions(struct buf *b, struct metrics *m)
 {
-	struct part_snap *snap = NULL;
-	size_t i, used, n = 0;
-	int64_t expiry;
-	int reason;
+	struct part_snap *snap;
+	size_t i, n = 0;
 
-	out_family(o, "optout_requests_in_flight", "gauge",
-		   "Requests consumed whose outcome is not yet acknowledged.");
-	out_printf(o, "optout_requests_in_flight %" PRId64 "\n",
-		   atomic_load_explicit(&m->inflight, memory_order_relaxed));
-
-	out_family(o, "optout_pipeline_paused", "gauge",
-		   "1 while a systemic failure holds consumption, else 0.");
-	out_printf(o, "optout_pipeline_paused %d\n",
-		   atomic_load_explicit(&m->paused, memory_order_relaxed) ? 1
-									  : 0);
-	out_family(o, "optout_pipeline_paused_reason", "gauge",
-		   "1 for the class of reason consumption is paused for, "
-		   "while it is.");
-	if (atomic_load_explicit(&m->paused, memory_order_relaxed)) {
-		reason = atomic_load_explicit(&m->pause_reason,
-					      memory_order_acquire);
-		out_add(o, "optout_pipeline_paused_reason{reason=\"");
-		out_value(o, reason >= 0 ? m->reason_labels[reason].text
-					 : "other");
-		out_add(o, "\"} 1\n");
-	}
-
-	used = atomic_load_explicit(&m->regions.used, memory_order_acquire);
-	out_family(o, "optout_rate_limit_calls_per_second", "gauge",
-		   "Calls per second the region is paced at now (0: not "
-		   "paced).");
-	for (i = 0; i < used; i++) {
-		struct region *r = &m->region_values[i];
-
-		if (!atomic_load_explicit(&r->has_rate, memory_order_acquire))
-			continue;
-		out_add(o, "optout_rate_limit_calls_per_second{region=\"");
-		out_value(o, m->region_labels[i].text);
-		out_add(o, "\"} ");
-		out_double(o, bits_dbl(atomic_load_explicit(
-				      &r->rate_bits, memory_order_relaxed)));
-		out_add(o, "\n");
-	}
-	out_family(o, "optout_rate_limit_tokens", "gauge",
-		   "Tokens in the region's pacing bucket.");
-	for (i = 0; i < used; i++) {
-		struct region *r = &m->region_values[i];
-
-		if (!atomic_load_explicit(&r->has_tokens,
-					  memory_order_acquire))
-			continue;
-		out_add(o, "optout_rate_limit_tokens{region=\"");
-		out_value(o, m->region_labels[i].text);
-		out_add(o, "\"} ");
-		out_double(o, bits_dbl(atomic_load_explicit(
-				      &r->tokens_bits, memory_order_relaxed)));
-		out_add(o, "\n");
-	}
-
-	snap = snap_partitions(o, m, &n);
-	out_family(o, "optout_partition_committed_offset", "gauge",
+	snap = snap_partitions(m, &n);
+	if (!snap)
+		return -ENOMEM;
+	mtext_family(b, "optout_partition_committed_offset", "gauge",
 		   "Offset committed on the requests topic partition.");
 	for (i = 0; i < n; i++)
 		if (snap[i].committed >= 0)
-			out_printf(o,
+			buf_printf(b,
 				   "optout_partition_committed_offset{"
 				   "partition=\"%" PRId32 "\"} %" PRId64 "\n",
 				   snap[i].partition, snap[i].committed);
-	out_family(o, "optout_partition_lag", "gauge",
+	mtext_family(b, "optout_partition_lag", "gauge",
 		   "Records of the requests topic partition not yet "
 		   "committed.");
 	for (i = 0; i < n; i++)
 		if (snap[i].lag >= 0)
-			out_printf(o,
+			buf_printf(b,
 				   "optout_partition_lag{partition=\"%" PRId32
 				   "\"} %" PRId64 "\n",
 				   snap[i].partition, snap[i].lag);
 	free(snap);
+	return 0;
+}
 
-	out_family(o, "optout_credentials_expiry_timestamp_seconds", "gauge",
+static void render_process(struct buf *b, struct metrics *m)
+{
+	int64_t expiry;
+
+	mtext_family(b, "optout_credentials_expiry_timestamp_seconds", "gauge",
 		   "When the AWS credentials in use expire, Unix time.");
 	expiry = atomic_load_explicit(&m->credentials_expiry_ms,
 				      memory_order_relaxed);
 	if (expiry > 0) {
-		out_add(o, "optout_credentials_expiry_timestamp_seconds ");
-		out_fixed(o, expiry, 3);
-		out_add(o, "\n");
+		buf_puts(b, "optout_credentials_expiry_timestamp_seconds ");
+		mtext_fixed(b, expiry, 3);
+		buf_putc(b, '\n');
 	}
 
-	out_family(o, "optout_kafka_connected", "gauge",
+	mtext_family(b, "optout_kafka_connected", "gauge",
 		   "1 while the Kafka clients reach the brokers, else 0.");
-	out_printf(o, "optout_kafka_connected %d\n",
+	buf_printf(b, "optout_kafka_connected %d\n",
 		   atomic_load_explicit(&m->kafka_up, memory_order_relaxed)
 			   ? 1
 			   : 0);
 
-	out_family(o, "optout_partitions_stopped", "gauge",
+	mtext_family(b, "optout_partitions_stopped", "gauge",
 		   "Requests partitions stopped at records that cannot be "
 		   "read, waiting for an operator.");
-	out_printf(o, "optout_partitions_stopped %" PRId64 "\n",
+	buf_printf(b, "optout_partitions_stopped %" PRId64 "\n",
 		   atomic_load_explicit(&m->partitions_stopped,
 					memory_order_relaxed));
 
-	out_family(o, "optout_build_info", "gauge",
+	mtext_family(b, "optout_build_info", "gauge",
 		   "The running optout-eraserd's version.");
-	out_add(o, "optout_build_info{version=\"");
-	out_value(o, PACKAGE_VERSION);
-	out_add(o, "\"} 1\n");
+	buf_puts(b, "optout_build_info{version=\"");
+	mtext_value(b, PACKAGE_VERSION);
+	buf_puts(b, "\"} 1\n");
 
-	out_family(o, "optout_start_time_seconds", "gauge",
+	mtext_family(b, "optout_start_time_seconds", "gauge",
 		   "When optout-eraserd started, Unix time.");
-	out_add(o, "optout_start_time_seconds ");
-	out_fixed(o, m->start_ms, 3);
-	out_add(o, "\n");
+	buf_puts(b, "optout_start_time_seconds ");
+	mtext_fixed(b, m->start_ms, 3);
+	buf_putc(b, '\n');
 }
 
 char *metrics_render(struct metrics *m)
 {
-	struct out o = {NULL, 0, 0, false};
+	struct buf b;
 
 	if (!m)
 		return NULL;
-	render_counters(&o, m);
-	render_gauges(&o, m);
-	if (o.failed || !o.buf) {
-		free(o.buf);
+	buf_init(&b, PAGE_MAX, 0);
+	render_counters(&b, m);
+	render_events(&b, m);
+	render_paused(&b, m);
+	render_rates(&b, m);
+	if (render_partitions(&b, m) < 0) {
+		buf_free(&b);
 		return NULL;
 	}
-	return o.buf;
+	render_process(&b, m);
+	return buf_take(&b);
 }
 
-/* The HTTP server ---------------------------------------------------------- */
+/* The listener (metrics_http.c) ------------------------------------------ */
 
-/* Parses @listen into @ret_sa (port in network order); -EINVAL with a
- * message otherwise. */
-static int listen_parse(const char *listen, struct sockaddr_storage *ret_sa,
-			char *errbuf, size_t errlen)
+static char *render_cb(void *opaque)
 {
-	struct sockaddr_storage sa;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&sa;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
-	char host[64];
-	const char *colon, *p;
-	unsigned long port = 0;
-	size_t n;
+	return metrics_render(opaque);
+}
 
-	memset(&sa, 0, sizeof(sa));
-	colon = listen ? strrchr(listen, ':') : NULL;
-	if (!colon || colon == listen || !colon[1] || strlen(colon + 1) > 5)
-		goto bad;
-	for (p = colon + 1; *p; p++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		port = port * 10 + (unsigned long)(*p - '0');
-	}
-	if (port > 65535)
-		goto bad;
-	n = (size_t)(colon - listen);
-	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') {
-		listen++;
-		n -= 2;
-		if (n == 0 || n >= sizeof(host))
-			goto bad;
-		memcpy(host, listen, n);
-		host[n] = '\0';
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			goto bad;
-	} else {
-		if (n >= sizeof(host))
-			goto bad;
-		memcpy(host, listen, n);
-		host[n] = '\0';
-		if (strcmp(host, "localhost") == 0) {
-			sin->sin_family = AF_INET;
-			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		} else if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-			sin->sin_family = AF_INET;
-		} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-			sin6->sin6_family = AF_INET6;
-		} else {
-			goto bad;
-		}
-	}
-	if (sin->sin_family == AF_INET) {
-		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
-			goto bad;
-		sin->sin_port = htons((uint16_t)port);
-	} else {
-		sin6->sin6_family = AF_INET6;
-		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			goto bad;
-		sin6->sin6_port = htons((uint16_t)port);
-	}
-	if (ret_sa)
-		*ret_sa = sa;
-	return 0;
-bad:
-	if (errbuf && errlen > 0)
-		snprintf(errbuf, errlen, "%s", LISTEN_MSG);
-	return -EINVAL;
+static unsigned check_cb(void *opaque, bool ready, char *body, size_t len)
+{
+	return health_check(((struct metrics *)opaque)->health, ready, body,
+			    len);
+}
+
+struct health *metrics_health(struct metrics *m)
+{
+	return m ? m->health : NULL;
 }
 
 int metrics_listen_check(const char *listen, char *errbuf, size_t errlen)
 {
-	return listen_parse(listen, NULL, errbuf, errlen);
-}
-
-__attribute__((format(printf, 2, 0))) static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct metrics *m = cls;
-	char msg[256];
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		msg[--n] = '\0';
-	/* While starting, the last message explains a failure; afterwards
-	 * they are about single scrapes (a client that went away, ...). */
-	if (atomic_load_explicit(&m->serving, memory_order_acquire))
-		log_debug("metrics: %s", msg);
-	else
-		snprintf(m->start_err, sizeof(m->start_err), "%s", msg);
-}
-
-static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status,
-			      char *body, bool owned)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result ret = MHD_NO;
-
-	resp = MHD_create_response_from_buffer(
-		strlen(body), body,
-		owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		if (owned)
-			free(body);
-		goto out;
+	if (config_value_listen(listen, NULL) < 0) {
+		util_set_error(errbuf, errlen, "%s", CONFIG_VALUE_LISTEN_MSG);
+		return -EINVAL;
 	}
-	if (status == MHD_HTTP_OK)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					"text/plain; version=0.0.4; "
-					"charset=utf-8");
-	else
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					"text/plain; charset=utf-8");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-					"GET, HEAD");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-out:
-	return ret;
-}
-
-/* @locality libmicrohttpd's thread. */
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
-			      const char *url, const char *method,
-			      const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **req_cls)
-{
-	static char not_found[] = "Not Found: the metrics are at /metrics\n";
-	static char not_allowed[] = "Method Not Allowed\n";
-	static char no_memory[] = "Out of memory\n";
-	struct metrics *m = cls;
-	char *text;
-
-	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
-	(void)req_cls;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
-			      false);
-	if (strcmp(url, "/metrics") != 0)
-		return answer(conn, MHD_HTTP_NOT_FOUND, not_found, false);
-	text = metrics_render(m);
-	if (!text)
-		return answer(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, no_memory,
-			      false);
-	return answer(conn, MHD_HTTP_OK, text, true);
+	return 0;
 }
 
 int metrics_serve(struct metrics *m, const char *listen, char *errbuf,
 		  size_t errlen)
 {
-	struct sockaddr_storage sa;
-	const union MHD_DaemonInfo *info;
-	unsigned flags;
-	uint16_t port;
-	int ret, err;
-
 	if (errbuf && errlen > 0)
 		errbuf[0] = '\0';
-	if (m->daemon) {
-		ret = -EALREADY;
-		if (errbuf && errlen > 0)
-			snprintf(errbuf, errlen, "metrics: already serving");
-		goto out;
+	if (m->http) {
+		util_set_error(errbuf, errlen, "metrics: already serving");
+		return -EALREADY;
 	}
-	ret = listen_parse(listen, &sa, NULL, 0);
-	if (ret) {
-		if (errbuf && errlen > 0)
-			snprintf(errbuf, errlen, "metrics.listen: %s",
-				 LISTEN_MSG);
-		goto out;
-	}
-	port = ntohs(sa.ss_family == AF_INET
-			     ? ((struct sockaddr_in *)&sa)->sin_port
-			     : ((struct sockaddr_in6 *)&sa)->sin6_port);
-
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-		MHD_USE_ERROR_LOG;
-	if (sa.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	m->start_err[0] = '\0';
-	errno = 0;
-	/* The logger first, so that start-up messages go to it. */
-	m->daemon = MHD_start_daemon(
-		flags, port, NULL, NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
-	if (!m->daemon) {
-		err = errno;
-		ret = err > 0 ? -err : -EIO;
-		if (errbuf && errlen > 0)
-			snprintf(errbuf, errlen,
-				 "metrics: cannot listen on %s: %s", listen,
-				 m->start_err[0] ? m->start_err
-						 : "libmicrohttpd failed");
-		goto out;
-	}
-	atomic_store_explicit(&m->serving, true, memory_order_release);
-	info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	m->port = info ? info->port : 0;
-out:
-	return ret;
+	return metrics_http_start(listen, render_cb, check_cb, m, &m->http,
+				  errbuf, errlen);
 }
 
 int metrics_port(const struct metrics *m)
 {
-	return m && m->daemon ? m->port : 0;
+	return m ? metrics_http_port(m->http) : 0;
 }
 
 void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
-	if (m->daemon)
-		MHD_stop_daemon(m->daemon);
+	metrics_http_free(m->http);
+	health_free(m->health);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

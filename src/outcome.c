@@ -21,6 +21,13 @@
  * thousand members costs one pass over them, not a search per member
  * through everything written so far.
  *
+ * An erase-everywhere outcome carries "Lists", one object per list, after
+ * OptedOutNumber and no response members at the top; each entry keeps only
+ * the schema's listEntry members.  Its top-level Outcome must be the worst
+ * of the entries' (outcome_worst(), checked, not trusted) and its Error,
+ * unless given, is the first such entry's, so a reader of the top level
+ * alone sees why.
+ *
  * Pure: no I/O, no threads, no logging.
  */
 #include "outcome.h"
@@ -46,7 +53,8 @@ static const char *const outcome_names[OUTCOME__COUNT] = {
 static const char *const reserved_names[] = {
 	"RequestId", "Outcome",      "OptOutListName", "OptedOutNumber",
 	"Error",     "Attempts",     "AwsRequestId",   "Source",
-	"CompletedAt", "KeyTruncated", "KeyLength",
+	"CompletedAt", "KeyTruncated", "KeyLength",   "Lists",
+	"ListsOmitted",
 };
 
 const char *outcome_name(enum outcome_kind kind)
@@ -180,42 +188,195 @@ static int add_response_members(cJSON *root, const cJSON *response)
 	return 0;
 }
 
-static int add_error(cJSON *root, const struct outcome *o)
+/* Hangs @child under @root as @name when filling it went well (@ret 0);
+ * frees it otherwise.  Returns the first error. */
+static int add_child(cJSON *root, const char *name, cJSON *child, int ret)
 {
+	if (ret) {
+		cJSON_Delete(child);
+		return ret;
+	}
+	return add_item(root, name, child);
+}
+
+/* The Error members in the outcome's order: Code, Message, Reason,
+ * ResourceType, ResourceId. */
+struct err_fields {
+	const char *v[5];
+};
+
+/* The Error object: Code and Message always (null when absent), the
+ * others only when the answer gave them. */
+static int add_error(cJSON *root, const struct err_fields *e)
+{
+	static const char *const names[5] = {"Code", "Message", "Reason",
+					     "ResourceType", "ResourceId"};
 	cJSON *err;
-	int ret;
+	size_t i;
+	int ret = 0;
 
 	err = cJSON_CreateObject();
 	if (!err)
 		return -ENOMEM;
-	ret = add_string_or_null(err, "Code", o->error_code);
-	if (ret)
-		goto out;
-	ret = add_string_or_null(err, "Message", o->error_message);
-	if (ret)
-		goto out;
-	if (o->error_reason) {
-		ret = add_string_or_null(err, "Reason", o->error_reason);
-		if (ret)
-			goto out;
+	for (i = 0; !ret && i < 5; i++)
+		if (i < 2 || e->v[i])
+			ret = add_string_or_null(err, names[i], e->v[i]);
+	return add_child(root, "Error", err, ret);
+}
+
+static struct err_fields outcome_err(const struct outcome *o)
+{
+	struct err_fields e = {{o->error_code, o->error_message,
+				o->error_reason, o->error_resource_type,
+				o->error_resource_id}};
+
+	return e;
+}
+
+static struct err_fields entry_err(const struct outcome_entry *en)
+{
+	struct err_fields e = {{en->error_code, en->error_message,
+				en->error_reason, en->error_resource_type,
+				en->error_resource_id}};
+
+	return e;
+}
+
+/* Rank of an entry's outcome: higher is worse (DESIGN.md's order). */
+static int severity(enum outcome_kind kind)
+{
+	switch (kind) {
+	case OUTCOME_NOT_FOUND:
+		return 0;
+	case OUTCOME_DELETED:
+		return 1;
+	case OUTCOME_CONFLICT:
+		return 2;
+	case OUTCOME_DENIED:
+		return 3;
+	default:
+		return 4; /* failed, and anything else */
 	}
-	if (o->error_resource_type) {
-		ret = add_string_or_null(err, "ResourceType",
-					 o->error_resource_type);
+}
+
+enum outcome_kind outcome_worst(const struct outcome_entry *entries,
+				size_t n)
+{
+	enum outcome_kind worst = OUTCOME_NOT_FOUND;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (severity(entries[i].kind) > severity(worst))
+			worst = entries[i].kind == OUTCOME_REJECTED ?
+					OUTCOME_FAILED :
+					entries[i].kind;
+	return worst;
+}
+
+size_t outcome_max_bytes(size_t nentries)
+{
+	return OUTCOME_MAX_BYTES + nentries * OUTCOME_ENTRY_MAX_BYTES;
+}
+
+/* The response members an entry keeps (listEntry in the schema). */
+static int add_entry_response(cJSON *obj, const cJSON *response)
+{
+	static const char *const names[] = {"OptedOutTimestamp",
+					     "EndUserOptedOut"};
+	const cJSON *item;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		item = cJSON_GetObjectItemCaseSensitive(response, names[i]);
+		if (!item)
+			continue;
+		ret = add_item(obj, names[i], copy_value(item));
 		if (ret)
-			goto out;
+			return ret;
 	}
-	if (o->error_resource_id) {
-		ret = add_string_or_null(err, "ResourceId",
-					 o->error_resource_id);
+	return 0;
+}
+
+static int fill_entry(cJSON *obj, const struct outcome_entry *en)
+{
+	const cJSON *response = NULL;
+	const char *arn = en->arn;
+	struct err_fields e = entry_err(en);
+
+	if (en->kind == OUTCOME_DELETED && cJSON_IsObject(en->response))
+		response = en->response;
+	if (!arn)
+		arn = response_string(response, "OptOutListArn");
+	if (add_string_or_null(obj, "OptOutListName", en->list))
+		return -ENOMEM;
+	if (arn && add_string_or_null(obj, "OptOutListArn", arn))
+		return -ENOMEM;
+	if (add_string_or_null(obj, "Region", en->region) ||
+	    add_string_or_null(obj, "Outcome", outcome_name(en->kind)))
+		return -ENOMEM;
+	if (response && add_entry_response(obj, response))
+		return -ENOMEM;
+	if (en->kind != OUTCOME_DELETED && add_error(obj, &e))
+		return -ENOMEM;
+	return add_string_or_null(obj, "AwsRequestId", en->aws_request_id);
+}
+
+/* Whether @o's entries can be written: each has a name, a region, an
+ * outcome of its own and an error code unless deleted, and @o's kind is
+ * their worst. */
+static bool entries_valid(const struct outcome *o)
+{
+	const struct outcome_entry *en;
+	size_t i;
+
+	for (i = 0; i < o->nentries; i++) {
+		en = &o->entries[i];
+		if (!en->list || !en->region || !outcome_name(en->kind) ||
+		    en->kind == OUTCOME_REJECTED)
+			return false;
+		if (en->kind != OUTCOME_DELETED && !en->error_code)
+			return false;
+	}
+	return o->kind == outcome_worst(o->entries, o->nentries);
+}
+
+static int add_lists(cJSON *root, const struct outcome *o)
+{
+	cJSON *arr, *obj;
+	size_t i;
+	int ret = 0;
+
+	arr = cJSON_CreateArray();
+	if (!arr)
+		return -ENOMEM;
+	for (i = 0; !ret && i < o->nentries; i++) {
+		obj = cJSON_CreateObject();
+		if (!obj) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = fill_entry(obj, &o->entries[i]);
+		if (!ret && !cJSON_AddItemToArray(arr, obj))
+			ret = -ENOMEM;
 		if (ret)
-			goto out;
+			cJSON_Delete(obj);
 	}
-	ret = add_item(root, "Error", err);
-	err = NULL;
-out:
-	cJSON_Delete(err);
-	return ret;
+	return add_child(root, "Lists", arr, ret);
+}
+
+/* The top-level Error: @o's own, or on an erase-everywhere outcome
+ * without one, the first entry's with the top-level outcome. */
+static struct err_fields top_err(const struct outcome *o)
+{
+	size_t i;
+
+	if (o->error_code || !o->nentries)
+		return outcome_err(o);
+	for (i = 0; i < o->nentries; i++)
+		if (o->entries[i].kind == o->kind)
+			return entry_err(&o->entries[i]);
+	return outcome_err(o);
 }
 
 static int add_source(cJSON *root, const struct outcome *o)
@@ -227,24 +388,14 @@ static int add_source(cJSON *root, const struct outcome *o)
 	if (!src)
 		return -ENOMEM;
 	ret = add_string_or_null(src, "Topic", o->topic);
-	if (ret)
-		goto out;
-	ret = add_integer(src, "Partition", o->partition);
-	if (ret)
-		goto out;
-	ret = add_integer(src, "Offset", o->offset);
-	if (ret)
-		goto out;
-	ret = add_item(root, "Source", src);
-	src = NULL;
-out:
-	cJSON_Delete(src);
-	return ret;
+	if (!ret)
+		ret = add_integer(src, "Partition", o->partition);
+	if (!ret)
+		ret = add_integer(src, "Offset", o->offset);
+	return add_child(root, "Source", src, ret);
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ" for Unix milliseconds; -ERANGE outside the
- * years 0000..9999 that the format can express. */
-static int format_ms(int64_t ms, char *buf, size_t len)
+int outcome_format_ms(int64_t ms, char *buf, size_t len)
 {
 	int64_t secs = ms / 1000;
 	int64_t milli = ms % 1000;
@@ -273,14 +424,21 @@ char *outcome_to_json(const struct outcome *o)
 	char stamp[96];
 	cJSON *root = NULL;
 	char *text = NULL;
+	struct err_fields err;
 
 	if (!o || !outcome_name(o->kind))
 		goto out;
-	if (o->kind != OUTCOME_DELETED && !o->error_code)
+	if (o->nentries && (!o->entries || !entries_valid(o)))
 		goto out;
-	if (format_ms(o->completed_at_ms, stamp, sizeof(stamp)))
+	if (o->everywhere && !o->nentries && o->kind != OUTCOME_NOT_FOUND)
 		goto out;
-	if (o->kind == OUTCOME_DELETED && cJSON_IsObject(o->response))
+	err = top_err(o);
+	if (o->kind != OUTCOME_DELETED && !err.v[0])
+		goto out;
+	if (outcome_format_ms(o->completed_at_ms, stamp, sizeof(stamp)))
+		goto out;
+	if (o->kind == OUTCOME_DELETED && cJSON_IsObject(o->response) &&
+	    !o->nentries && !o->everywhere)
 		response = o->response;
 
 	list = response_string(response, "OptOutListName");
@@ -300,7 +458,12 @@ char *outcome_to_json(const struct outcome *o)
 		goto out;
 	if (response && add_response_members(root, response))
 		goto out;
-	if (o->kind != OUTCOME_DELETED && add_error(root, o))
+	if ((o->nentries || o->everywhere) && add_lists(root, o))
+		goto out;
+	if (o->lists_omitted &&
+	    add_integer(root, "ListsOmitted", (int64_t)o->lists_omitted))
+		goto out;
+	if (o->kind != OUTCOME_DELETED && add_error(root, &err))
 		goto out;
 	if (add_integer(root, "Attempts", o->attempts) ||
 	    add_string_or_null(root, "AwsRequestId", o->aws_request_id) ||

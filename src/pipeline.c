@@ -21,6 +21,11 @@
  * tries again with one job at a time, backing off from 1 s to 30 s, until
  * a delivery goes through.  Only a fatal producer error (idempotence
  * broken) stops the daemon, without committing.
+ *
+ * Beside the loop: status.c words its state for systemd and the metrics,
+ * reload.c applies a SIGHUP, results.c builds and logs outcomes.  Runs on
+ * the main thread, called by main(); only the wake-up pipe is shared with
+ * the sender workers and librdkafka.
  */
 #include "pipeline.h"
 
@@ -39,6 +44,8 @@
 #include "consumer.h"
 #include "credprov.h"
 #include "dispatch.h"
+#include "erase.h"
+#include "health.h"
 #include "job.h"
 #include "log.h"
 #include "metrics.h"
@@ -47,8 +54,11 @@
 #include "outcome.h"
 #include "producer.h"
 #include "readahead.h"
+#include "reload.h"
 #include "request.h"
+#include "results.h"
 #include "sender.h"
+#include "status.h"
 #include "util.h"
 
 #define POLL_INTERVAL_MS 200
@@ -63,6 +73,7 @@ struct pipeline {
 	struct producer *producer;
 	struct sender *sender;
 	struct dispatch *dispatch;
+	struct erase *erase;
 	struct offsets *offsets;
 	struct readahead *readahead; /* records read at the bound */
 
@@ -76,7 +87,8 @@ struct pipeline {
 	const struct pipeline_opts *opts;
 	struct credprov *cred;
 	struct metrics *metrics;
-	struct config *reloaded; /* the configuration of the last reload */
+	struct reload reload;   /* SIGHUP */
+	struct status status;   /* STATUS=, outcome counts */
 	char held_reason[192];
 	/* The results side refuses messages: separate from the sender's hold
 	 * above.  produce_held is JOB_SEND_OUTCOME or JOB_SEND_DLQ (which
@@ -85,15 +97,6 @@ struct pipeline {
 	int produce_backoff_ms;
 	struct job *probe;
 	char produce_reason[160];
-	int64_t status_at_ms;
-	int64_t lag;             /* last known, -1 unknown */
-	int64_t lag_at_ms;
-	uint64_t done_total;     /* outcomes acknowledged */
-	uint64_t rate_base;      /* done_total at rate_at_ms */
-	int64_t rate_at_ms;
-	double rate;             /* outcomes per second, recent */
-	uint64_t done[OUTCOME__COUNT];
-	uint64_t given_back;
 	size_t *part_alive;   /* alive jobs per partition */
 	size_t nparts;
 };
@@ -141,11 +144,6 @@ static void job_release(struct pipeline *pl, struct job *job)
 	pl->alive--;
 }
 
-static enum outcome_kind job_outcome(const struct job *job)
-{
-	return job->req.error_code ? OUTCOME_REJECTED : job->res.outcome;
-}
-
 static void queue_resend(struct pipeline *pl, struct job *job, int delay_ms);
 static void send_pending(struct pipeline *pl, struct job *job);
 
@@ -153,34 +151,8 @@ static void send_pending(struct pipeline *pl, struct job *job);
  * list when the producer's queue is full). */
 static void finish(struct pipeline *pl, struct job *job)
 {
-	const struct api_result *res = &job->res;
-	struct outcome o = {0};
-
-	o.kind = job_outcome(job);
-	o.request_id = job->req.request_id;
-	o.list = job->req.list;
-	o.number = job->req.number;
-	if (job->req.error_code) {
-		o.error_code = job->req.error_code;
-		o.error_message = job->req.error_message;
-	} else {
-		o.response = res->response;
-		o.error_code = res->error_code;
-		o.error_message = res->error_message;
-		o.error_reason = res->error_reason;
-		o.error_resource_type = res->error_resource_type;
-		o.error_resource_id = res->error_resource_id;
-		o.aws_request_id = res->aws_request_id;
-	}
-	o.attempts = job->attempts;
-	o.topic = pl->cfg->requests_topic;
-	o.partition = job->partition;
-	o.offset = job->offset;
-	o.completed_at_ms = job->completed_at_ms ? job->completed_at_ms
-						 : util_wall_ms();
-	o.key_truncated = job->key_length != 0;
-	o.key_length = job->key_length;
-	job->payload = outcome_to_json(&o);
+	job->payload = results_payload_within(job, pl->cfg->requests_topic,
+					      producer_room(pl->producer));
 	if (!job->payload) {
 		/* Out of memory: keep the job and try again shortly. */
 		queue_resend(pl, job, RESEND_DELAY_MS);
@@ -206,27 +178,29 @@ static void queue_resend(struct pipeline *pl, struct job *job, int delay_ms)
 	pl->resend = job;
 }
 
-static const char *topic_kind(unsigned what)
-{
-	return what == JOB_SEND_DLQ ? "dead-letter" : "results";
-}
-
 /* @what of @job was refused for @reason (by librdkafka or in a delivery
  * report): the pipeline holds, and the job waits for its next try. */
 static void produce_refused(struct pipeline *pl, struct job *job,
 			    unsigned what, const char *reason)
 {
 	bool probing = job == pl->probe;
+	char cls[48];
 
 	if (probing)
 		pl->probe = NULL;
+	metrics_produce_error(pl->metrics, what == JOB_SEND_DLQ);
 	if (!pl->produce_held) {
+		/* The class status.c's reason has ("results topic unavailable:
+		 * why"), so that the counter and the paused gauge agree. */
+		snprintf(cls, sizeof(cls), "%s topic unavailable",
+			 results_topic_kind(what));
+		metrics_pause(pl->metrics, cls);
 		pl->produce_held = what;
 		pl->produce_backoff_ms = PRODUCE_BACKOFF_MIN_MS;
 		log_warning("pipeline paused: %s topic unavailable: %s "
 			    "(partition %d offset %" PRId64
 			    "); trying again in %d s",
-			    topic_kind(what), reason, (int)job->partition,
+			    results_topic_kind(what), reason, (int)job->partition,
 			    job->offset, pl->produce_backoff_ms / 1000);
 	} else if (probing) {
 		pl->produce_backoff_ms *= 2;
@@ -234,7 +208,7 @@ static void produce_refused(struct pipeline *pl, struct job *job,
 			pl->produce_backoff_ms = PRODUCE_BACKOFF_MAX_MS;
 		log_notice("%s topic still unavailable: %s; trying again in "
 			   "%d s",
-			   topic_kind(what), reason,
+			   results_topic_kind(what), reason,
 			   pl->produce_backoff_ms / 1000);
 	} else {
 		log_debug("%s of partition %d offset %" PRId64 " refused: %s",
@@ -257,7 +231,7 @@ static void produce_resumed(struct pipeline *pl, unsigned what)
 	pl->produce_held = 0;
 	pl->probe = NULL;
 	log_notice("%s topic available again: pipeline resumed",
-		   topic_kind(what));
+		   results_topic_kind(what));
 	pl->resend_at_ms = util_mono_ms();
 }
 
@@ -314,7 +288,7 @@ static void resend(struct pipeline *pl)
 		list->next = NULL;
 		list->on_resend = false;
 		log_info("%s topic unavailable: trying one message again",
-			 topic_kind(pl->produce_held));
+			 results_topic_kind(pl->produce_held));
 		if (!list->payload)
 			finish(pl, list);
 		else
@@ -339,8 +313,7 @@ static void on_delivered(void *opaque, struct job *job, unsigned what,
 			 rd_kafka_resp_err_t err, const char *errstr)
 {
 	struct pipeline *pl = opaque;
-	char masked[LOG_MASK_MAX];
-	enum outcome_kind kind = job_outcome(job);
+	enum outcome_kind kind = results_kind(job);
 	int64_t commit;
 
 	if (err) {
@@ -370,43 +343,14 @@ static void on_delivered(void *opaque, struct job *job, unsigned what,
 		return;
 	}
 	produce_resumed(pl, what);
+	if (what == JOB_SEND_DLQ)
+		metrics_dead_letter(pl->metrics);
 	job->unacked &= ~what;
 	if (job->unacked)
 		return; /* the other message is still on its way */
-	{
-		char part[16], off[24], att[16];
-		const char *code = kind == OUTCOME_DELETED ? NULL
-				   : job->req.error_code ? job->req.error_code
-							 : job->res.error_code;
-		struct log_field f[] = {
-			{"REQUEST_ID", job->req.request_id},
-			{"OUTCOME", outcome_name(kind)},
-			{"PARTITION", part},
-			{"OFFSET", off},
-			{"ATTEMPTS", att},
-			{"OPT_OUT_LIST", job->req.list},
-			{"NUMBER", job->req.number ? masked : NULL},
-			{"ERROR_CODE", code},
-			{"AWS_REQUEST_ID", job->res.aws_request_id},
-		};
-
-		snprintf(part, sizeof(part), "%d", (int)job->partition);
-		snprintf(off, sizeof(off), "%" PRId64, job->offset);
-		snprintf(att, sizeof(att), "%d", job->attempts);
-		log_mask_number(job->req.number, masked, sizeof(masked));
-		log_fields(LOG_INFO, f, sizeof(f) / sizeof(f[0]),
-			   "outcome %s: partition %d offset %" PRId64
-			   " list %s number %s request %s attempts %d%s%s",
-			   outcome_name(kind), (int)job->partition,
-			   job->offset, job->req.list ? job->req.list : "-",
-			   masked,
-			   job->req.request_id ? job->req.request_id : "-",
-			   job->attempts, code ? " error " : "",
-			   code ? code : "");
-	}
-	pl->done[kind]++;
-	pl->done_total++;
-	metrics_outcome(pl->metrics, kind);
+	results_log(job, kind);
+	status_outcome(&pl->status, kind);
+	metrics_outcome(pl->metrics, kind, job->region);
 	metrics_request_duration(pl->metrics,
 				 (double)(util_mono_ms() - job->consumed_ms) /
 					 1000.0);
@@ -421,11 +365,34 @@ static void on_delivered(void *opaque, struct job *job, unsigned what,
 	job_release(pl, job);
 }
 
+/* A request's calls start: "*" ones are fanned out by erase.c. */
+static void submit(struct pipeline *pl, struct job *job)
+{
+	if (request_everywhere(&job->req))
+		erase_submit(pl->erase, job);
+	else
+		sender_submit(pl->sender, job);
+}
+
+/* Jobs that will not start: no outcome, read again later. */
+static void give_back(struct pipeline *pl, struct job *list)
+{
+	struct job *next;
+
+	for (; list; list = next) {
+		next = list->next;
+		pl->status.given_back++;
+		job_release(pl, list);
+	}
+}
+
 /* Takes finished jobs from the pool: next same-key job goes out, the
  * outcome is produced. */
 static void handle_done(struct pipeline *pl)
 {
-	struct job *list = sender_take_done(pl->sender), *job, *next;
+	struct job *list, *job, *next;
+
+	list = erase_sort(pl->erase, sender_take_done(pl->sender));
 
 	for (job = list; job; job = next) {
 		struct job *follower;
@@ -434,11 +401,11 @@ static void handle_done(struct pipeline *pl)
 		job->next = NULL;
 		follower = dispatch_release(pl->dispatch, job);
 		if (follower)
-			sender_submit(pl->sender, follower);
+			submit(pl, follower);
 		if (job->given_back) {
 			/* No outcome: its offset stays uncommitted and the
 			 * request will be read again. */
-			pl->given_back++;
+			pl->status.given_back++;
 			job_release(pl, job);
 			continue;
 		}
@@ -446,49 +413,11 @@ static void handle_done(struct pipeline *pl)
 	}
 }
 
-/* An order key: list, a separator no list name contains, and the number
- * without its optional '+' (both forms name one phone). */
-static char *order_key(const struct request *req)
-{
-	const char *num = req->number[0] == '+' ? req->number + 1 : req->number;
-	size_t ll = strlen(req->list), nl = strlen(num);
-	char *k = malloc(ll + nl + 2);
-
-	if (!k)
-		return NULL;
-	memcpy(k, req->list, ll);
-	k[ll] = '\n';
-	memcpy(k + ll + 1, num, nl + 1);
-	return k;
-}
-
 static void reject_local(struct job *job, const char *code, const char *msg)
 {
 	job->req.error_code = code;
 	snprintf(job->req.error_message, sizeof(job->req.error_message), "%s",
 		 msg);
-}
-
-/* With a dead-letter topic, a rejected record's value and headers are kept
- * to be copied there. */
-static int keep_for_dlq(struct pipeline *pl, struct job *job,
-			const rd_kafka_message_t *rkm)
-{
-	rd_kafka_headers_t *hdrs = NULL;
-
-	if (!pl->cfg->dlq_topic)
-		return 0;
-	job->dlq_value = util_memdup0(rkm->payload, rkm->payload ? rkm->len : 0);
-	if (!job->dlq_value)
-		return -ENOMEM;
-	job->dlq_len = rkm->payload ? rkm->len : 0;
-	if (rd_kafka_message_headers(rkm, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-	    hdrs) {
-		job->dlq_headers = rd_kafka_headers_copy(hdrs);
-		if (!job->dlq_headers)
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
@@ -544,19 +473,19 @@ static int handle_record(struct pipeline *pl, const rd_kafka_message_t *rkm)
 		log_debug("partition %d offset %" PRId64 " rejected: %s",
 			  (int)job->partition, job->offset,
 			  job->req.error_message);
-		if (keep_for_dlq(pl, job, rkm) < 0)
+		if (pl->cfg->dlq_topic && job_keep_record(job, rkm) < 0)
 			goto nomem;
 		finish(pl, job);
 		return 0;
 	}
-	job->order_key = order_key(&job->req);
+	job->order_key = request_order_key(&job->req);
 	if (!job->order_key)
 		goto nomem;
 	r = dispatch_admit(pl->dispatch, job);
 	if (r < 0)
 		goto nomem;
 	if (r == 1)
-		sender_submit(pl->sender, job);
+		submit(pl, job);
 	return 0;
 nomem:
 	/* Never consumed as far as the commit is concerned: the offset is
@@ -579,6 +508,7 @@ static void backpressure(struct pipeline *pl)
 	if (held != pl->held) {
 		pl->held = held;
 		if (held) {
+			metrics_pause(pl->metrics, reason);
 			log_notice("%s: %s", stop ? "consumption paused"
 						  : "calls paused, consumption "
 						    "goes on (new requests may "
@@ -663,27 +593,23 @@ static int consume(struct pipeline *pl)
 	return 0;
 }
 
-/* WATCHDOG=1 (paced by notify.c) while the sender workers loop: the caller
- * is the main loop itself, so it runs too.  The workers' heartbeat may be
- * up to half the watchdog interval old, but never less than 5 s. */
-static void watchdog(struct pipeline *pl)
-{
-	uint64_t wd = notify_watchdog_usec();
-	int64_t max_age = wd ? (int64_t)(wd / 2000) : 10000;
-
-	if (max_age < 5000)
-		max_age = 5000;
-	notify_watchdog(sender_healthy(pl->sender, max_age));
-}
-
 static void on_assigned(void *opaque,
 			const rd_kafka_topic_partition_list_t *parts)
 {
 	struct pipeline *pl = opaque;
 	int i;
 
+	metrics_rebalance(pl->metrics, true);
 	for (i = 0; i < parts->cnt; i++)
 		sender_readmit(pl->sender, parts->elems[i].partition);
+}
+
+/* The account's quota is shared by partitions: pace at our part of it. */
+static void on_rebalanced(void *opaque, int assigned, int total)
+{
+	struct pipeline *pl = opaque;
+
+	sender_set_share(pl->sender, assigned, total);
 }
 
 static void on_revoking(void *opaque,
@@ -691,9 +617,9 @@ static void on_revoking(void *opaque,
 {
 	struct pipeline *pl = opaque;
 	int64_t deadline = util_mono_ms() + pl->cfg->shutdown_timeout_ms;
-	struct job *back, *next;
 	int i;
 
+	metrics_rebalance(pl->metrics, false);
 	/* Read ahead but never started: the next owner reads them again. */
 	for (i = 0; i < parts->cnt; i++)
 		readahead_drop(pl->readahead, parts->elems[i].partition);
@@ -704,12 +630,8 @@ static void on_revoking(void *opaque,
 		int32_t p = parts->elems[i].partition;
 
 		sender_withdraw(pl->sender, p);
-		back = dispatch_take_waiting(pl->dispatch, p);
-		for (; back; back = next) {
-			next = back->next;
-			pl->given_back++;
-			job_release(pl, back);
-		}
+		give_back(pl, dispatch_take_waiting(pl->dispatch, p));
+		give_back(pl, erase_take_waiting(pl->erase, p));
 	}
 	/* Calls on the wire finish; their outcomes are delivered and
 	 * committed before the partitions are let go. */
@@ -725,7 +647,7 @@ static void on_revoking(void *opaque,
 				break;
 			/* A drain may take up to shutdown.timeout_ms, as long
 			 * as WatchdogSec=: systemd must not kill us for it. */
-			watchdog(pl);
+			status_watchdog(pl->sender, pl->metrics);
 			step(pl, 50);
 		}
 		consumer_commit(pl->consumer);
@@ -742,19 +664,15 @@ static void shutdown_drain(struct pipeline *pl)
 	int64_t deadline = util_mono_ms() + pl->cfg->shutdown_timeout_ms;
 	int64_t extended_at = util_mono_ms();
 	size_t alive_then = pl->alive;
-	struct job *waiting, *next;
 	int left;
 
 	pl->closing = true;
 	consumer_pause(pl->consumer, true);
 	sender_stop(pl->sender);
-	/* Jobs queued behind a same-key job never started: give them back. */
-	waiting = dispatch_take_waiting(pl->dispatch, -1);
-	for (; waiting; waiting = next) {
-		next = waiting->next;
-		pl->given_back++;
-		job_release(pl, waiting);
-	}
+	/* Jobs queued behind a same-key job, or waiting for the lists, never
+	 * started: give them back. */
+	give_back(pl, dispatch_take_waiting(pl->dispatch, -1));
+	give_back(pl, erase_take_waiting(pl->erase, -1));
 	/* Calls on the wire finish; outcomes are waited for unless the
 	 * results side refuses them. */
 	while (!pl->fatal &&
@@ -776,13 +694,13 @@ static void shutdown_drain(struct pipeline *pl)
 			alive_then = pl->alive;
 			extended_at = now;
 		}
-		notify_watchdog(sender_healthy(pl->sender, 10000));
+		notify_watchdog(sender_stuck(pl->sender, 10000, NULL) < 0);
 		step(pl, 50);
 	}
 	if (pl->produce_held)
 		log_warning("shutdown: %s topic unavailable (%s): %zu "
 			    "request(s) left without an outcome, uncommitted",
-			    topic_kind(pl->produce_held), pl->produce_reason,
+			    results_topic_kind(pl->produce_held), pl->produce_reason,
 			    pl->alive);
 	left = producer_flush(pl->producer, 1000);
 	if (left > 0) {
@@ -793,288 +711,186 @@ static void shutdown_drain(struct pipeline *pl)
 	producer_poll(pl->producer);
 }
 
-static void region_rate(const char *region, double rate, void *opaque)
-{
-	metrics_set_rate(opaque, region, rate);
-}
-
 /* STATUS= once a second, WATCHDOG=1 while every part makes progress. */
 static void health(struct pipeline *pl)
 {
-	int64_t now = util_mono_ms();
-	char state[512], paused[256] = "", stopped[192] = "", lag[24];
-	size_t nstopped, len;
+	struct status_input in = {
+		.consumer = pl->consumer,
+		.producer = pl->producer,
+		.sender = pl->sender,
+		.metrics = pl->metrics,
+		.alive = pl->alive,
+		.held = pl->held,
+		.held_reason = pl->held_reason,
+		.produce_held = pl->produce_held ? results_topic_kind(pl->produce_held)
+						 : NULL,
+		.produce_reason = pl->produce_reason,
+		.creds_expire_ms = credprov_expires_ms(pl->cred),
+	};
 
-	watchdog(pl);
-	if (now - pl->status_at_ms < 1000)
-		return;
-	pl->status_at_ms = now;
-	if (now - pl->rate_at_ms >= 5000) {
-		pl->rate = (double)(pl->done_total - pl->rate_base) * 1000.0 /
-			   (double)(now - pl->rate_at_ms);
-		pl->rate_base = pl->done_total;
-		pl->rate_at_ms = now;
-	}
-	if (now - pl->lag_at_ms >= 5000) {
-		pl->lag = consumer_lag(pl->consumer);
-		pl->lag_at_ms = now;
-	}
-	if (pl->held)
-		snprintf(paused, sizeof(paused), "%s", pl->held_reason);
-	else if (pl->produce_held)
-		snprintf(paused, sizeof(paused), "%s topic unavailable: %s",
-			 topic_kind(pl->produce_held), pl->produce_reason);
-	nstopped = consumer_stopped(pl->consumer, stopped, sizeof(stopped));
-	metrics_set_inflight(pl->metrics, (long)pl->alive);
-	metrics_set_paused(pl->metrics, pl->held || pl->produce_held, paused);
-	metrics_set_partitions_stopped(pl->metrics, nstopped);
-	metrics_set_kafka_up(pl->metrics,
-			     !consumer_waiting_for_kafka(pl->consumer) &&
-				     !producer_waiting_for_kafka(pl->producer));
-	metrics_set_credentials_expiry(pl->metrics,
-				       credprov_expires_ms(pl->cred));
-	sender_foreach_region(pl->sender, region_rate, pl->metrics);
-	if (pl->held || pl->produce_held)
-		snprintf(state, sizeof(state), "paused: %s", paused);
-	else if (consumer_waiting_for_kafka(pl->consumer) ||
-		 producer_waiting_for_kafka(pl->producer))
-		snprintf(state, sizeof(state), "waiting for Kafka");
-	else
-		snprintf(state, sizeof(state), "running");
-	len = strlen(state);
-	if (!pl->held) {
-		char regions[160];
-
-		/* A region at fault on its own is held; the others flow. */
-		if (sender_held_regions(pl->sender, regions, sizeof(regions)))
-			snprintf(state + len, sizeof(state) - len,
-				 " (regions held: %s)", regions);
-	}
-	len = strlen(state);
-	if (nstopped)
-		snprintf(state + len, sizeof(state) - len, ", %s", stopped);
-	if (pl->lag < 0)
-		snprintf(lag, sizeof(lag), "unknown");
-	else
-		snprintf(lag, sizeof(lag), "%" PRId64, pl->lag);
-	notify_status("%s; deleted %" PRIu64 ", not_found %" PRIu64
-		      ", conflict %" PRIu64 ", rejected %" PRIu64
-		      ", denied %" PRIu64 ", failed %" PRIu64
-		      "; %zu in flight; %.1f/s; lag %s",
-		      state, pl->done[OUTCOME_DELETED],
-		      pl->done[OUTCOME_NOT_FOUND], pl->done[OUTCOME_CONFLICT],
-		      pl->done[OUTCOME_REJECTED], pl->done[OUTCOME_DENIED],
-		      pl->done[OUTCOME_FAILED], pl->alive, pl->rate, lag);
+	status_watchdog(pl->sender, pl->metrics);
+	status_report(&pl->status, &in);
 }
 
-/* Keys a reload applies; every other change needs a restart. */
-static const char *const reloadable[] = {
-	"log.level",	  "aws.rate_limit",	"aws.rate_adaptive",
-	"retry.max_seconds", "retry.base_ms",	"retry.cap_ms",
-	"retry.max_attempts", "retry.budget",
-};
-
-struct reload_report {
-	char applied[512];
-	char restart[512];
-};
-
-static void on_key_changed(const char *key, void *opaque)
+/* Creates the parts, consumer last (it starts fetching).  Returns 0 or a
+ * negative errno with the message in @errbuf. */
+static int start_parts(struct pipeline *pl, char *errbuf, size_t errlen)
 {
-	struct reload_report *rr = opaque;
-	size_t i;
-	bool ok = false;
-	char *list;
-	size_t len;
+	const struct config *cfg = pl->cfg;
+	struct consumer_hooks hooks = {on_assigned, on_revoking, on_rebalanced,
+				       pl};
+	int r;
 
-	for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
-		ok |= strcmp(key, reloadable[i]) == 0;
-	list = ok ? rr->applied : rr->restart;
-	len = strlen(list);
-	snprintf(list + len, sizeof(rr->applied) - len, "%s%s",
-		 len ? ", " : "", key);
+	if (pipe2(pl->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+		r = -errno;
+		util_set_error(errbuf, errlen, "pipe: %s", strerror(-r));
+		return r;
+	}
+	pl->dispatch = dispatch_new();
+	pl->offsets = offsets_new();
+	pl->readahead = readahead_new(message_destroy);
+	pl->metrics = metrics_new();
+	if (!pl->dispatch || !pl->offsets || !pl->readahead || !pl->metrics) {
+		util_set_error(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pl->producer = producer_new(cfg, pl->wake[1], on_delivered, pl,
+				    errbuf, errlen);
+	if (!pl->producer)
+		return -EINVAL;
+	if (cfg->metrics_listen) {
+		r = metrics_serve(pl->metrics, cfg->metrics_listen, errbuf,
+				  errlen);
+		if (r < 0)
+			return r;
+		log_notice("metrics on http://%s/metrics (port %d)",
+			   cfg->metrics_listen, metrics_port(pl->metrics));
+	}
+	pl->sender = sender_new(cfg, pl->cred, pl->metrics, pl->wake[1],
+				errbuf, errlen);
+	if (!pl->sender)
+		return -EINVAL;
+	pl->erase = erase_new(cfg, pl->sender);
+	if (!pl->erase) {
+		util_set_error(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pl->consumer = consumer_new(cfg, pl->wake[1], &hooks, errbuf, errlen);
+	if (!pl->consumer)
+		return -EINVAL;
+	return 0;
 }
 
-/* SIGHUP: re-read the file (with the same -o overrides), apply what can
- * change safely, say what needs a restart. */
-static void reload(struct pipeline *pl)
+/* Until a stop is asked for or something fails for good. */
+static void run_loop(struct pipeline *pl)
 {
-	const struct config *running = pl->reloaded ? pl->reloaded : pl->cfg;
-	struct reload_report rr = {{0}, {0}};
-	struct config *next = calloc(1, sizeof(*next));
-	struct creds *c;
-	char err[1024];
+	const struct config *cfg = pl->cfg;
 
-	notify_reloading();
-	log_notice("reloading %s", pl->opts->config_path);
-	if (!next ||
-	    config_load(next, pl->opts->config_path, pl->opts->overrides,
-			pl->opts->noverrides, err, sizeof(err)) < 0) {
-		log_error("reload failed, the running configuration stays: %s",
-			  next ? err : "out of memory");
-		if (next)
-			config_done(next);
-		free(next);
-		goto out;
-	}
-	config_diff(running, next, on_key_changed, &rr);
-	log_set_level(next->log_level);
-	sender_reconfigure(pl->sender, next);
-	/* Rotated key files or systemd credentials are read again. */
-	c = credprov_get(pl->cred);
-	credprov_invalidate(pl->cred, c);
-	creds_unref(c);
-	if (pl->reloaded) {
-		config_done(pl->reloaded);
-		free(pl->reloaded);
-	}
-	pl->reloaded = next;
-	log_notice("reloaded: %s%s", rr.applied[0] ? "applied " : "nothing "
-						   "to apply",
-		   rr.applied);
-	if (rr.restart[0])
-		log_warning("reload: changed keys that need a restart to take "
-			    "effect: %s",
-			    rr.restart);
-out:
+	status_start(&pl->status);
 	notify_ready();
+	log_notice("running: requests %s -> results %s, region %s, "
+		   "%d workers, %u in flight at most, credentials from %s",
+		   cfg->requests_topic, cfg->results_topic, cfg->aws_region,
+		   sender_workers(pl->sender), cfg->sender_max_inflight,
+		   credprov_source(pl->cred));
+	while (!*pl->stop && !pl->fatal) {
+		if (*pl->opts->reload) {
+			*pl->opts->reload = 0;
+			metrics_reload(pl->metrics,
+				       reload_run(&pl->reload, pl->sender,
+						  pl->cred) == 0);
+		}
+		health(pl);
+		step(pl, POLL_INTERVAL_MS);
+		backpressure(pl);
+		if (consume(pl) < 0) {
+			log_error("out of memory: stopping without committing "
+				  "past the last record handled");
+			pl->fatal = true;
+		}
+		backpressure(pl);
+		if (consumer_fatal(pl->consumer)) {
+			log_error("requests consumer failed for good: stopping");
+			pl->fatal = true;
+		}
+	}
+}
+
+/* Drains and commits what can be; -EIO after a fatal error. */
+static int stop_in_order(struct pipeline *pl)
+{
+	size_t n_ahead;
+
+	notify_stopping();
+	health_set_ready(metrics_health(pl->metrics), "stopping");
+	log_notice("stopping: %zu request(s) in flight", pl->alive);
+	n_ahead = readahead_drop(pl->readahead, -1);
+	if (n_ahead)
+		log_info("stopping: %zu record(s) read ahead, not started: "
+			 "read again after a restart", n_ahead);
+	shutdown_drain(pl);
+	if (!pl->fatal)
+		consumer_commit(pl->consumer);
+	consumer_close(pl->consumer);
+	status_log_stopped(&pl->status);
+	return pl->fatal ? -EIO : 0;
+}
+
+static void free_jobs(struct job *j)
+{
+	struct job *n;
+
+	for (; j; j = n) {
+		n = j->next;
+		job_free(j);
+	}
+}
+
+static void cleanup(struct pipeline *pl)
+{
+	int i;
+
+	readahead_free(pl->readahead); /* its records before their consumer */
+	consumer_free(pl->consumer);
+	if (pl->erase)
+		free_jobs(erase_take_waiting(pl->erase, -1));
+	sender_free(pl->sender);
+	erase_free(pl->erase);
+	producer_free(pl->producer);
+	metrics_free(pl->metrics);
+	free_jobs(pl->resend);
+	if (pl->dispatch)
+		free_jobs(dispatch_take_waiting(pl->dispatch, -1));
+	dispatch_free(pl->dispatch);
+	offsets_free(pl->offsets);
+	free(pl->part_alive);
+	reload_done(&pl->reload);
+	for (i = 0; i < 2; i++)
+		if (pl->wake[i] >= 0)
+			close(pl->wake[i]);
 }
 
 int pipeline_run(const struct config *cfg, struct credprov *cred,
 		 const struct pipeline_opts *opts, char *errbuf,
 		 size_t errlen)
 {
-	volatile sig_atomic_t *stop = opts->stop;
 	struct pipeline pl = {.cfg = cfg,
 			      .wake = {-1, -1},
 			      .stop = opts->stop,
 			      .opts = opts,
-			      .cred = cred,
-			      .lag = -1};
-	struct consumer_hooks hooks = {on_assigned, on_revoking, &pl};
-	int r = 0, i;
-	size_t n_ahead;
-	struct job *j, *n;
+			      .cred = cred};
+	int r;
 
-	if (pipe2(pl.wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-		snprintf(errbuf, errlen, "pipe: %s", strerror(errno));
-		return -errno;
-	}
-	pl.dispatch = dispatch_new();
-	pl.offsets = offsets_new();
-	pl.readahead = readahead_new(message_destroy);
-	if (!pl.dispatch || !pl.offsets || !pl.readahead) {
-		snprintf(errbuf, errlen, "out of memory");
-		r = -ENOMEM;
+	status_init(&pl.status);
+	reload_init(&pl.reload, cfg, opts->config_path, opts->overrides,
+		    opts->noverrides);
+	r = start_parts(&pl, errbuf, errlen);
+	if (r < 0)
 		goto out;
-	}
-	pl.producer = producer_new(cfg, pl.wake[1], on_delivered, &pl, errbuf,
-				   errlen);
-	if (!pl.producer) {
-		r = -EINVAL;
-		goto out;
-	}
-	pl.metrics = metrics_new();
-	if (!pl.metrics) {
-		snprintf(errbuf, errlen, "out of memory");
-		r = -ENOMEM;
-		goto out;
-	}
-	if (cfg->metrics_listen) {
-		r = metrics_serve(pl.metrics, cfg->metrics_listen, errbuf,
-				  errlen);
-		if (r < 0)
-			goto out;
-		log_notice("metrics on http://%s/metrics (port %d)",
-			   cfg->metrics_listen, metrics_port(pl.metrics));
-	}
-	pl.sender = sender_new(cfg, cred, pl.metrics, pl.wake[1], errbuf,
-			       errlen);
-	if (!pl.sender) {
-		r = -EINVAL;
-		goto out;
-	}
-	pl.consumer = consumer_new(cfg, pl.wake[1], &hooks, errbuf, errlen);
-	if (!pl.consumer) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (producer_wait_connected(pl.producer, stop) < 0)
-		goto stopping;
-	pl.rate_at_ms = util_mono_ms();
-	notify_ready();
-	log_notice("running: requests %s -> results %s, region %s, "
-		   "%d workers, %u in flight at most, credentials from %s",
-		   cfg->requests_topic, cfg->results_topic, cfg->aws_region,
-		   sender_workers(pl.sender), cfg->sender_max_inflight,
-		   credprov_source(cred));
-
-	while (!*stop && !pl.fatal) {
-		if (*opts->reload) {
-			*opts->reload = 0;
-			reload(&pl);
-		}
-		health(&pl);
-		step(&pl, POLL_INTERVAL_MS);
-		backpressure(&pl);
-		if (consume(&pl) < 0) {
-			log_error("out of memory: stopping without committing "
-				  "past the last record handled");
-			pl.fatal = true;
-		}
-		backpressure(&pl);
-		if (consumer_fatal(pl.consumer)) {
-			log_error("requests consumer failed for good: stopping");
-			pl.fatal = true;
-		}
-	}
-stopping:
-	notify_stopping();
-	log_notice("stopping: %zu request(s) in flight", pl.alive);
-	n_ahead = readahead_drop(pl.readahead, -1);
-	if (n_ahead)
-		log_info("stopping: %zu record(s) read ahead, not started: "
-			 "read again after a restart", n_ahead);
-	shutdown_drain(&pl);
-	if (!pl.fatal)
-		consumer_commit(pl.consumer);
-	consumer_close(pl.consumer);
-	if (pl.fatal)
-		r = -EIO;
-	log_notice("stopped: deleted %" PRIu64 ", not_found %" PRIu64
-		   ", conflict %" PRIu64 ", rejected %" PRIu64
-		   ", denied %" PRIu64 ", failed %" PRIu64
-		   ", given back %" PRIu64,
-		   pl.done[OUTCOME_DELETED], pl.done[OUTCOME_NOT_FOUND],
-		   pl.done[OUTCOME_CONFLICT], pl.done[OUTCOME_REJECTED],
-		   pl.done[OUTCOME_DENIED], pl.done[OUTCOME_FAILED],
-		   pl.given_back);
+	if (producer_wait_connected(pl.producer, pl.stop) == 0)
+		run_loop(&pl);
+	r = stop_in_order(&pl);
 out:
-	readahead_free(pl.readahead); /* its records before their consumer */
-	consumer_free(pl.consumer);
-	sender_free(pl.sender);
-	producer_free(pl.producer);
-	metrics_free(pl.metrics);
-	for (j = pl.resend; j; j = n) {
-		n = j->next;
-		job_free(j);
-	}
-	if (pl.dispatch) {
-		j = dispatch_take_waiting(pl.dispatch, -1);
-		for (; j; j = n) {
-			n = j->next;
-			job_free(j);
-		}
-	}
-	dispatch_free(pl.dispatch);
-	offsets_free(pl.offsets);
-	free(pl.part_alive);
-	if (pl.reloaded) {
-		config_done(pl.reloaded);
-		free(pl.reloaded);
-	}
-	for (i = 0; i < 2; i++)
-		if (pl.wake[i] >= 0)
-			close(pl.wake[i]);
+	cleanup(&pl);
 	return r;
 }

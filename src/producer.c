@@ -21,7 +21,9 @@
 
 #include "config.h"
 #include "job.h"
+#include "kafka.h"
 #include "log.h"
+#include "notify.h"
 #include "outcome.h"
 #include "util.h"
 
@@ -57,12 +59,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 		     rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
 }
 
-static void on_log(const rd_kafka_t *rk, int level, const char *fac,
-		   const char *buf)
-{
-	log_msg(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
-}
-
 static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		     void *opaque)
 {
@@ -76,65 +72,48 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 	(void)rk;
 }
 
-static int set(rd_kafka_conf_t *conf, const char *name, const char *value,
-	       char *errbuf, size_t errlen)
-{
-	char err[256];
-
-	if (rd_kafka_conf_set(conf, name, value, err, sizeof(err)) ==
-	    RD_KAFKA_CONF_OK)
-		return 0;
-	snprintf(errbuf, errlen, "producer: %s: %s", name, err);
-	return -EINVAL;
-}
-
 struct producer *producer_new(const struct config *cfg, int wake_fd,
 			      producer_delivered_cb *delivered, void *opaque,
 			      char *errbuf, size_t errlen)
 {
+	static const struct kafka_prop fixed[] = {
+		{"enable.idempotence", "true"},
+		{"acks", "all"},
+	};
 	struct producer *p = calloc(1, sizeof(*p));
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char err[512], value[64];
+	rd_kafka_conf_t *conf = NULL;
+	char value[64];
 	size_t vlen = sizeof(value);
 
-	if (!p || !conf) {
-		snprintf(errbuf, errlen, "producer: out of memory");
+	if (!p) {
+		util_set_error(errbuf, errlen, "producer: out of memory");
 		goto fail;
 	}
 	p->cfg = cfg;
 	p->delivered = delivered;
 	p->opaque = opaque;
-	if (config_apply_kafka(cfg, conf, false, errbuf, errlen) < 0)
+	conf = kafka_conf_new(cfg, false, "producer", NULL, 0, fixed,
+			      sizeof(fixed) / sizeof(fixed[0]), errbuf,
+			      errlen);
+	if (!conf)
 		goto fail;
-	if (set(conf, "enable.idempotence", "true", errbuf, errlen) < 0 ||
-	    set(conf, "acks", "all", errbuf, errlen) < 0)
-		goto fail;
-	if (rd_kafka_conf_get(conf, "client.id", value, &vlen) ==
-		    RD_KAFKA_CONF_OK &&
-	    strcmp(value, "rdkafka") == 0 &&
-	    set(conf, "client.id", "optout-eraserd", errbuf, errlen) < 0)
-		goto fail;
-	vlen = sizeof(value);
 	if (rd_kafka_conf_get(conf, "message.max.bytes", value, &vlen) !=
 		    RD_KAFKA_CONF_OK ||
 	    sscanf(value, "%zu", &p->max_bytes) != 1 ||
-	    p->max_bytes < PRODUCER_MESSAGE_MIN) {
-		snprintf(errbuf, errlen,
-			 "producer: message.max.bytes must be at least %d "
-			 "(an outcome and its key must fit)",
-			 PRODUCER_MESSAGE_MIN);
+	    p->max_bytes < CONFIG_PROPS_MESSAGE_MIN) {
+		util_set_error(errbuf, errlen,
+			       "producer: message.max.bytes must be at least "
+			       "%d (an outcome and its key must fit)",
+			       CONFIG_PROPS_MESSAGE_MIN);
 		goto fail;
 	}
-	rd_kafka_conf_set_opaque(conf, p);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
-	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-	if (!p->rk) {
-		snprintf(errbuf, errlen, "producer: %s", err);
+	p->rk = kafka_new(RD_KAFKA_PRODUCER, conf, p, "producer", errbuf,
+			  errlen);
+	conf = NULL; /* kafka_new() took it */
+	if (!p->rk)
 		goto fail;
-	}
-	conf = NULL; /* owned by rk now */
 	p->mainq = rd_kafka_queue_get_main(p->rk);
 	rd_kafka_queue_io_event_enable(p->mainq, wake_fd, "p", 1);
 	return p;
@@ -289,9 +268,12 @@ int producer_wait_connected(struct producer *p,
 			rd_kafka_metadata_destroy(md);
 			return 0;
 		}
-		if (!said)
+		if (!said) {
 			log_notice("waiting for Kafka: %s",
 				   rd_kafka_err2str(err));
+			notify_status("starting: waiting for Kafka: %s",
+				      rd_kafka_err2str(err));
+		}
 		said = true;
 	}
 	return -EINTR;

@@ -33,11 +33,6 @@ struct config;
 struct job;
 struct producer;
 
-/* The smallest message.max.bytes the daemon accepts (config.c refuses
- * less): an outcome of OUTCOME_MAX_BYTES, a key of as much again and
- * their framing fit in it. */
-#define PRODUCER_MESSAGE_MIN 65536
-
 /* Called once per produced message of a job: @what is JOB_SEND_OUTCOME or
  * JOB_SEND_DLQ; @err is 0 when the topic has acknowledged it.  The callee
  * owns @job again once no message of it is outstanding. */

@@ -207,3 +207,14 @@ void ratelimit_set_max(struct ratelimit *rl, double rate, int64_t now_ms)
 		rl->rate = rl->max_rate;
 	}
 }
+
+double ratelimit_share(double quota, int assigned, int total)
+{
+	double q = ceiling_of(quota);
+
+	if (q <= 0 || total <= 0 || assigned >= total)
+		return q;
+	if (assigned <= 0)
+		assigned = 1;
+	return q * (double)assigned / (double)total;
+}

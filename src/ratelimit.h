@@ -6,8 +6,9 @@
  * refills continuously), so no window of one second ever holds more than
  * the rate (rounded up) and idling never banks a burst.
  *
- * The configured rate (aws.rate_limit, "the ceiling") is never exceeded;
- * 0 means no ceiling.  Without adaptive mode the pacing rate is the
+ * The ceiling is never exceeded; 0 means no ceiling.  It is this
+ * instance's share of the account's quota (aws.rate_limit, see
+ * ratelimit_share()), set again on every rebalance.  Without adaptive mode the pacing rate is the
  * ceiling, and ratelimit_throttled()/ratelimit_succeeded() change nothing.
  *
  * Adaptive mode is the AWS SDKs' "adaptive" retry mode (botocore's
@@ -118,12 +119,27 @@ void ratelimit_succeeded(struct ratelimit *rl, int64_t now_ms);
 double ratelimit_current(const struct ratelimit *rl);
 
 /*
- * Sets a new ceiling (a configuration reload) at @now_ms; <= 0 or not
- * finite = none.
+ * Sets a new ceiling (a reload, or a new share after a rebalance) at
+ * @now_ms; <= 0 or not finite = none.
  * Tokens earned so far are kept.  Not yet throttled (or not adaptive): the
  * rate becomes the new ceiling.  Throttled before: the learnt rate stays,
  * lowered to the new ceiling if above it, and keeps growing towards it.
  */
 void ratelimit_set_max(struct ratelimit *rl, double rate, int64_t now_ms);
+
+/*
+ * This instance's ceiling out of the account's @quota (aws.rate_limit,
+ * calls/s per region; <= 0 or not finite = none, and then 0, none, is
+ * returned): the fraction of the requests topic's @total partitions that
+ * are @assigned to it, which is how the consumer group spreads the work.
+ * The shares of a group's instances add up to the quota at most, because
+ * a partition has one owner at a time.
+ *  - @total <= 0 (not known): the whole quota, as for a single instance;
+ *  - @assigned >= @total: the whole quota;
+ *  - @assigned <= 0: one partition's share (such an instance has nothing
+ *    of its own to send; what it still finishes stays paced, never
+ *    unlimited, since a ceiling of 0 would mean no ceiling).
+ */
+double ratelimit_share(double quota, int assigned, int total);
 
 #endif

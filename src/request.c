@@ -40,6 +40,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "utf8.h"
+#include "util.h"
+
 /* A request is a flat object; deeper nesting can only be in members we
  * ignore, and is refused long before cJSON's own limit. */
 #define REQUEST_DEPTH_MAX 32
@@ -70,74 +73,9 @@ static void set_error(struct request *req, const char *code,
 		return;
 	req->error_code = code;
 	va_start(ap, fmt);
-	vsnprintf(req->error_message, sizeof(req->error_message), fmt, ap);
+	util_vset_error(req->error_message, sizeof(req->error_message), fmt,
+			ap);
 	va_end(ap);
-}
-
-/* Length of the well-formed UTF-8 sequence at @s (@n bytes available), or 0
- * for an overlong form, a surrogate, a code point over U+10FFFF, a stray
- * continuation byte or a truncated sequence. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0) {
-		need = 2;
-	} else if (c < 0xf0) {
-		need = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else {
-		need = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* over U+10FFFF */
-	}
-	if (n < need)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return need;
-}
-
-/* Returns 0 when all of @s is valid UTF-8, else -EILSEQ with the offset of
- * the first bad byte in @ret_at. */
-static int utf8_check(const unsigned char *s, size_t len, size_t *ret_at)
-{
-	size_t i = 0, n;
-
-	while (i < len) {
-		n = utf8_seq_len(s + i, len - i);
-		if (n == 0) {
-			*ret_at = i;
-			return -EILSEQ;
-		}
-		i += n;
-	}
-	return 0;
-}
-
-/* Characters (code points) in a valid UTF-8 string. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 static int is_digit(unsigned char c)
@@ -416,18 +354,19 @@ static char *mark_nul_escapes(const unsigned char *s, size_t len,
 
 static const char *json_type_name(const cJSON *item)
 {
-	if (cJSON_IsNull(item))
-		return "null";
-	if (cJSON_IsBool(item))
-		return "a boolean";
-	if (cJSON_IsNumber(item))
-		return "a number";
-	if (cJSON_IsString(item))
-		return "a string";
-	if (cJSON_IsArray(item))
-		return "an array";
-	if (cJSON_IsObject(item))
-		return "an object";
+	static const struct {
+		cJSON_bool (*is)(const cJSON *const item);
+		const char *name;
+	} types[] = {
+		{cJSON_IsNull, "null"},     {cJSON_IsBool, "a boolean"},
+		{cJSON_IsNumber, "a number"}, {cJSON_IsString, "a string"},
+		{cJSON_IsArray, "an array"}, {cJSON_IsObject, "an object"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].is(item))
+			return types[i].name;
 	return "an unknown value";
 }
 
@@ -463,6 +402,18 @@ int request_valid_list(const char *s)
 			return 0;
 	}
 	return n >= 1 && n <= REQUEST_LIST_MAX;
+}
+
+/* OptOutListName: a list, or exactly "*" (erase everywhere). */
+static int valid_list_or_everywhere(const char *s)
+{
+	return strcmp(s, REQUEST_EVERYWHERE) == 0 || request_valid_list(s);
+}
+
+bool request_everywhere(const struct request *req)
+{
+	return req->list && !req->error_code &&
+	       strcmp(req->list, REQUEST_EVERYWHERE) == 0;
 }
 
 int request_valid_number(const char *s)
@@ -630,8 +581,10 @@ int request_parse(struct request *req, const void *buf, size_t len,
 		goto out;
 	}
 
-	ret = take_required(req, root, "OptOutListName", request_valid_list,
-			    "must be 1-256 characters of [A-Za-z0-9_:/-]",
+	ret = take_required(req, root, "OptOutListName",
+			    valid_list_or_everywhere,
+			    "must be 1-256 characters of [A-Za-z0-9_:/-], or "
+			    "\"*\"",
 			    &req->list);
 	if (ret)
 		goto out;
@@ -665,4 +618,9 @@ void request_done(struct request *req)
 	free(req->list);
 	free(req->number);
 	memset(req, 0, sizeof(*req));
+}
+
+char *request_order_key(const struct request *req)
+{
+	return strdup(req->number[0] == '+' ? req->number + 1 : req->number);
 }

@@ -16,6 +16,7 @@
 #ifndef OPTOUT_REQUEST_H
 #define OPTOUT_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define REQUEST_LIST_MAX 256
@@ -51,7 +52,22 @@ int request_parse(struct request *req, const void *buf, size_t len,
 /* Frees the members; @req may be zeroed or NULL. */
 void request_done(struct request *req);
 
-/* Rule checks on their own (NUL-terminated input); 1 = valid. */
+/*
+ * The key that orders requests: the phone number without its optional '+'
+ * (both forms name one phone), whatever list the request names, so an
+ * erasure request and a later one for the same phone never overtake each
+ * other.  malloc'd; NULL on ENOMEM.
+ */
+char *request_order_key(const struct request *req);
+
+/* OptOutListName of an erase-everywhere request (DESIGN.md). */
+#define REQUEST_EVERYWHERE "*"
+
+/* Whether @req is valid and asks to erase everywhere. */
+bool request_everywhere(const struct request *req);
+
+/* Rule checks on their own (NUL-terminated input); 1 = valid; "*" is not
+ * a list. */
 int request_valid_list(const char *s);
 int request_valid_number(const char *s);
 

@@ -5,13 +5,18 @@
  * Each worker thread owns a libcurl multi handle (its connection cache
  * keeps HTTPS connections alive between calls) and starts jobs from the
  * pool's queues (new, backing off, paced or held by a pause) as far as it
- * has room.  A job is on the wire as one `struct xfer`; its answer decides:
- * final (outcome), retry later, or hold.
+ * has room.  A job is on the wire as one call (call.c: built, signed, its
+ * answer classified), which knows nothing of the pool; the answer, judged
+ * by breaker.c's rules under the lock, decides: final (outcome), retry
+ * later, or hold.  The main thread submits and takes jobs back; the
+ * workers do everything else.
  *
  * Shared state, all under the pool's one mutex: the done list, the per-region
- * token buckets and the systemic-failure rules (breaker.c: pauses, region
- * holds, probes, the retry budget and every request's retry clock).  The
- * lock is never held across curl or signing work.
+ * token buckets (their ceiling is this instance's share of the account's
+ * quota, set by the main thread on every rebalance) and the systemic-failure
+ * rules (breaker.c: pauses, region holds, probes, the retry budget and every
+ * request's retry clock).  The lock is never held across curl or signing
+ * work.
  *
  * Order: the pool keeps one oldest-first queue (jobq.c) per region, shared
  * by the workers under the lock, so that the oldest waiting request of a
@@ -20,26 +25,24 @@
  * by its not-before time.  A pass looks at the queues' heads only: no
  * walk of the waiting jobs, one heap operation per job started.
  */
-#include "autoconf.h" /* PACKAGE_VERSION */
 #include "sender.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "breaker.h"
+#include "buckets.h"
+#include "call.h"
 #include "config.h"
 #include "credprov.h"
 #include "endpoint.h"
@@ -48,46 +51,19 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "results.h"
 #include "retry.h"
 #include "sigv4.h"
 #include "util.h"
 
-#define SENDER_BODY_MAX (1024 * 1024) /* larger answers are cut */
 #define SENDER_REGIONS_MAX BREAKER_REGIONS_MAX
 #define SENDER_SKEW_S 240          /* AWS allows 5 minutes */
 #define SENDER_POLL_MAX_MS 1000
 
-struct region_bucket {
-	char region[API_REGION_MAX];
-	struct ratelimit rl;
-};
-
-struct worker;
-
-/* One attempt on the wire. */
-struct xfer {
-	struct worker *w;
-	struct job *job;
-	CURL *easy;
-	struct curl_slist *headers;
-	struct creds *creds;
-	bool probe;
-	int64_t started_ms;
-	char url[1024];
-	char body[512];
-	/* The answer. */
-	char *rbody;
-	size_t rlen, rcap;
-	char error_type[256];
-	char request_id[128];
-	char content_type[128];
-	char date[64];
-	char retry_after[32];
-};
-
-/* The queue of one region's jobs waiting to start (under the lock). */
+/* The queue of one health key's jobs waiting to start (under the lock):
+ * a region's, or a role account's in a region (job->health). */
 struct lane {
-	char region[API_REGION_MAX];
+	char region[BREAKER_KEY_MAX];
 	struct jobq q;
 };
 
@@ -97,8 +73,9 @@ struct worker {
 	int id;
 	CURLM *multi;
 	atomic_int active;   /* transfers on the wire (written by it only) */
+	atomic_bool kicked;  /* woken for new jobs, has not looked yet */
 	int max_active;      /* this worker's share of http.max_connections */
-	struct sigv4_key_cache keys;
+	struct call_cache calls; /* signing keys, spare calls */
 	bool started;
 	atomic_llong heartbeat_ms; /* monotonic time of its last loop */
 };
@@ -109,15 +86,16 @@ struct sender {
 	struct metrics *metrics;
 	int wake_fd;
 	struct endpoint_opts endpoint;
+	struct call_opts call_opts;
+	long hang_after_s; /* OPTOUT_TEST_HANG_WORKER, < 0: none */
 
 	/* What a reload may change: read and written under the lock. */
 	double rate_limit;
-	bool rate_adaptive;
+	int share_assigned, share_total; /* partitions: ours, the topic's */
 
 	pthread_mutex_t lock;
 	struct job *done_head, *done_tail;
-	struct region_bucket buckets[SENDER_REGIONS_MAX];
-	size_t nbuckets;
+	struct buckets buckets; /* pacing, per region */
 	struct breaker breaker;
 	struct lane lanes[SENDER_REGIONS_MAX]; /* jobs waiting to start */
 	int nlanes;
@@ -146,22 +124,16 @@ static void wake_main(struct sender *s)
 
 /* ------------------------------------------------------------ shared state */
 
+/* Each region's ceiling: this instance's share of the account's quota. */
+static double ceiling_locked(const struct sender *s)
+{
+	return ratelimit_share(s->rate_limit, s->share_assigned,
+			       s->share_total);
+}
+
 static struct ratelimit *bucket_locked(struct sender *s, const char *region)
 {
-	size_t i;
-
-	for (i = 0; i < s->nbuckets; i++)
-		if (strcmp(s->buckets[i].region, region) == 0)
-			return &s->buckets[i].rl;
-	if (s->nbuckets == SENDER_REGIONS_MAX)
-		i = SENDER_REGIONS_MAX - 1; /* share the last one */
-	else
-		i = s->nbuckets++;
-	snprintf(s->buckets[i].region, sizeof(s->buckets[i].region), "%s",
-		 region);
-	ratelimit_init(&s->buckets[i].rl, s->rate_limit, util_mono_ms());
-	ratelimit_set_adaptive(&s->buckets[i].rl, s->rate_adaptive);
-	return &s->buckets[i].rl;
+	return buckets_get(&s->buckets, region, util_mono_ms());
 }
 
 /* Logs pause and region-hold changes the last breaker call made, and wakes
@@ -205,351 +177,67 @@ static void finish_locked(struct sender *s, struct job *job)
 	s->done_tail = job;
 }
 
+/* One wake-up per batch: the main loop drains the pipe before it takes
+ * the whole done list, so a job added to a list that is not empty is
+ * taken with the job whose wake-up is on its way. */
 static void finish(struct sender *s, struct job *job)
 {
+	bool first;
+
 	pthread_mutex_lock(&s->lock);
+	first = !s->done_head;
 	finish_locked(s, job);
 	pthread_mutex_unlock(&s->lock);
-	wake_main(s);
+	if (first)
+		wake_main(s);
 }
 
-/* -------------------------------------------------------------- transfers */
+/* -------------------------------------------------------------- attempts */
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct xfer *x = userdata;
-	size_t n = size * nmemb, room;
-
-	if (x->rlen + n + 1 > x->rcap && x->rcap < SENDER_BODY_MAX) {
-		size_t cap = x->rcap ? x->rcap : 1024;
-		char *nb;
-
-		while (cap < x->rlen + n + 1 && cap < SENDER_BODY_MAX)
-			cap *= 2;
-		nb = realloc(x->rbody, cap);
-		if (!nb)
-			return 0;
-		x->rbody = nb;
-		x->rcap = cap;
-	}
-	room = x->rcap - x->rlen - 1;
-	if (n > room)
-		n = room; /* cut, but keep reading */
-	memcpy(x->rbody + x->rlen, ptr, n);
-	x->rlen += n;
-	x->rbody[x->rlen] = '\0';
-	return size * nmemb;
-}
-
-static void header_value(const char *line, size_t len, const char *name,
-			 char *out, size_t outlen)
-{
-	size_t nl = strlen(name), vl;
-	const char *v, *end = line + len;
-
-	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-		return;
-	v = line + nl + 1;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-			   end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	vl = (size_t)(end - v);
-	if (vl >= outlen)
-		vl = outlen - 1;
-	memcpy(out, v, vl);
-	out[vl] = '\0';
-}
-
-static size_t on_header(char *line, size_t size, size_t nmemb,
-			void *userdata)
-{
-	struct xfer *x = userdata;
-	size_t n = size * nmemb;
-
-	header_value(line, n, "x-amzn-errortype", x->error_type,
-		     sizeof(x->error_type));
-	header_value(line, n, "x-amzn-requestid", x->request_id,
-		     sizeof(x->request_id));
-	header_value(line, n, "content-type", x->content_type,
-		     sizeof(x->content_type));
-	header_value(line, n, "date", x->date, sizeof(x->date));
-	header_value(line, n, "x-amz-retry-after", x->retry_after,
-		     sizeof(x->retry_after));
-	return n;
-}
-
-static const char *transport_code(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return "Timeout";
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return "DnsError";
-	case CURLE_COULDNT_CONNECT:
-		return "ConnectionError";
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-		return "ConnectionReset";
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-		return "TlsError";
-	default:
-		return "TransportError";
-	}
-}
-
-static int append_header(struct curl_slist **list, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int append_header(struct curl_slist **list, const char *fmt, ...)
-{
-	char line[4096];
-	struct curl_slist *n;
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(line))
-		return -ENOSPC;
-	n = curl_slist_append(*list, line);
-	OPENSSL_cleanse(line, sizeof(line));
-	if (!n)
-		return -ENOMEM;
-	*list = n;
-	return 0;
-}
-
-static CURL *easy_new(struct worker *w)
-{
-	const struct config *cfg = w->s->cfg;
-	CURL *e = curl_easy_init();
-	char ua[64];
-
-	if (!e)
-		return NULL;
-	snprintf(ua, sizeof(ua), "optout-eraserd/%s", PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)cfg->http_connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->http_timeout_ms);
-	if (cfg->aws_ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->aws_ca_file);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	return e;
-}
-
-static void xfer_free(struct xfer *x)
-{
-	if (!x)
-		return;
-	if (x->easy) {
-		curl_multi_remove_handle(x->w->multi, x->easy);
-		curl_easy_cleanup(x->easy);
-	}
-	curl_slist_free_all(x->headers);
-	creds_unref(x->creds);
-	free(x->rbody);
-	free(x);
-}
-
-/* Signs and starts one attempt of @job.  Returns 0, or a negative errno
- * with job->res describing a local, final failure. */
+/* Signs and starts one attempt of @job (call.c).  Returns 0, or a negative
+ * errno with job->res describing a local, final failure. */
 static int start_attempt(struct worker *w, struct job *job, bool probe)
 {
 	struct sender *s = w->s;
-	struct xfer *x = calloc(1, sizeof(*x));
-	char host[512];
-	struct sigv4_header sh[3];
-	struct sigv4_request sreq;
-	struct sigv4_credentials sc;
-	struct sigv4_result sig = {0};
-	const struct credentials *c;
-	int blen, r;
-	time_t when;
+	time_t when = time(NULL) + (time_t)atomic_load(&s->clock_offset_s);
+	struct call *c = NULL;
+	int r;
 
-	api_result_done(&job->res);
-	memset(&job->res, 0, sizeof(job->res));
-	if (!x) {
+	r = call_new_job(&s->call_opts, job->region, &job->req,
+			 job->action_target, job->action_body,
+			 credprov_get(credprov_for_account(s->cred, job->account)),
+			 when, &w->calls, job, &job->res, &c);
+	if (r == 0 && curl_multi_add_handle(w->multi, call_easy(c)) != CURLM_OK) {
 		r = -ENOMEM;
-		goto fail;
+		api_result_replace(&job->res, "OutOfMemory",
+				   "out of memory starting the call");
+		job->res.retry = API_RETRY_NONE;
 	}
-	x->w = w;
-	x->job = job;
-	x->probe = probe;
-	r = endpoint_url(&s->endpoint, job->region, x->url, sizeof(x->url));
-	if (r == 0)
-		r = endpoint_host(x->url, host, sizeof(host));
-	blen = api_build_body(job->req.list, job->req.number, x->body,
-			      sizeof(x->body));
-	if (r < 0 || blen < 0) {
-		r = -EINVAL;
-		api_result_transport(&job->res, "ConfigurationError",
-				     "the endpoint URL or body does not fit");
-		goto fail_final;
-	}
-	x->creds = credprov_get(s->cred);
-	c = &x->creds->c;
-	sh[0] = (struct sigv4_header){"Host", host};
-	sh[1] = (struct sigv4_header){"Content-Type", API_CONTENT_TYPE};
-	sh[2] = (struct sigv4_header){"X-Amz-Target", API_TARGET};
-	sreq = (struct sigv4_request){
-		.method = "POST",
-		.path = "/",
-		.headers = sh,
-		.nheaders = 3,
-		.body = x->body,
-		.body_len = (size_t)blen,
-	};
-	{
-		const char *p = strstr(x->url, "://");
-
-		p = p ? p + 3 + strcspn(p + 3, "/?#") : NULL;
-		if (p && *p == '/')
-			sreq.path = p;
-	}
-	sc = (struct sigv4_credentials){c->access_key_id, c->secret_access_key,
-					c->session_token};
-	when = time(NULL) + (time_t)atomic_load(&s->clock_offset_s);
-	r = sigv4_sign(&sreq, &sc, job->region, API_SIGNING_NAME, when,
-		       &w->keys, &sig);
 	if (r < 0) {
-		api_result_transport(&job->res, "SigningError",
-				     "the request could not be signed");
-		goto fail_final;
-	}
-	r = append_header(&x->headers, "Host: %s", host);
-	if (!r)
-		r = append_header(&x->headers, "X-Amz-Date: %s", sig.amz_date);
-	if (!r)
-		r = append_header(&x->headers, "Content-Type: %s",
-				  API_CONTENT_TYPE);
-	if (!r)
-		r = append_header(&x->headers, "X-Amz-Target: %s", API_TARGET);
-	if (!r)
-		r = append_header(&x->headers, "Authorization: %s",
-				  sig.authorization);
-	if (!r && c->session_token)
-		r = append_header(&x->headers, "X-Amz-Security-Token: %s",
-				  c->session_token);
-	if (!r)
-		r = append_header(&x->headers, "Expect:");
-	sigv4_result_done(&sig);
-	if (r < 0)
-		goto fail;
-	x->easy = easy_new(w);
-	if (!x->easy) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, (long)blen);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	if (curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
-		r = -ENOMEM;
-		goto fail;
+		call_recycle(&w->calls, c);
+		if (probe) {
+			pthread_mutex_lock(&s->lock);
+			breaker_abandoned(&s->breaker, job->health,
+					  &job->clock);
+			pthread_mutex_unlock(&s->lock);
+		}
+		return r;
 	}
 	job->attempts++;
-	job->xfer = x;
-	x->started_ms = util_mono_ms();
+	job->xfer = c;
 	w->active++;
 	return 0;
-fail:
-	api_result_done(&job->res);
-	memset(&job->res, 0, sizeof(job->res));
-	api_result_transport(&job->res, "OutOfMemory",
-			     "out of memory starting the call");
-fail_final:
-	job->res.retry = API_RETRY_NONE;
-	if (probe) {
-		pthread_mutex_lock(&s->lock);
-		breaker_abandoned(&s->breaker, job->region, &job->clock);
-		pthread_mutex_unlock(&s->lock);
-	}
-	xfer_free(x);
-	return r < 0 ? r : -EINVAL;
-}
-
-static void log_attempt(const struct job *job, const char *what, int prio)
-{
-	char masked[LOG_MASK_MAX], message[512], part[16], off[24], att[16],
-		status[16];
-	const struct api_result *res = &job->res;
-	struct log_field f[] = {
-		{"REQUEST_ID", job->req.request_id},
-		{"PARTITION", part},
-		{"OFFSET", off},
-		{"ATTEMPT", att},
-		{"HTTP_STATUS", status},
-		{"ERROR_CODE", res->error_code},
-		{"AWS_REQUEST_ID", res->aws_request_id},
-	};
-
-	snprintf(part, sizeof(part), "%d", (int)job->partition);
-	snprintf(off, sizeof(off), "%" PRId64, job->offset);
-	snprintf(att, sizeof(att), "%d", job->attempts);
-	snprintf(status, sizeof(status), "%ld", res->http_status);
-	log_fields(prio, f, sizeof(f) / sizeof(f[0]),
-		   "%s: partition %d offset %" PRId64 " number %s attempt %d: "
-		   "HTTP %ld %s%s%s",
-		   what, (int)job->partition, job->offset,
-		   log_mask_number(job->req.number, masked, sizeof(masked)),
-		   job->attempts, res->http_status,
-		   res->error_code ? res->error_code : "OK",
-		   res->error_message ? ": " : "",
-		   log_redact_number(res->error_message, job->req.number,
-				     message, sizeof(message)));
-}
-
-static bool clock_skew_code(const char *code)
-{
-	static const char *const codes[] = {
-		"RequestTimeTooSkewed", "RequestExpired",
-		"InvalidSignatureException", "SignatureDoesNotMatch",
-		"AuthFailure", "RequestInTheFuture",
-	};
-	size_t i;
-
-	for (i = 0; code && i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(code, codes[i]) == 0)
-			return true;
-	return false;
 }
 
 /* AWS said the signature's time is off: when its Date says so, adopt the
  * offset.  Returns true when the offset changed (retry at once). */
-static bool correct_clock(struct sender *s, const struct xfer *x)
+static bool correct_clock(struct sender *s, const struct call *c,
+			  const struct api_result *res)
 {
-	time_t server, local = time(NULL);
 	long long skew, old;
 
-	if (!x->date[0] || !clock_skew_code(x->job->res.error_code))
+	if (!call_clock_skew(c, res, &skew))
 		return false;
-	server = curl_getdate(x->date, NULL);
-	if (server <= 0)
-		return false;
-	skew = (long long)(server - local);
 	old = atomic_load(&s->clock_offset_s);
 	if (llabs(skew - old) < SENDER_SKEW_S)
 		return false;
@@ -560,51 +248,31 @@ static bool correct_clock(struct sender *s, const struct xfer *x)
 	return true;
 }
 
-/* What kind of answer an attempt got, for the failure rules. */
-static enum breaker_answer answer_kind(const struct api_result *res)
+/* Decides what happens to @job after its attempt @c (breaker.c's rules),
+ * under the lock.  Sets *ret_not_before_ms for a retry (0: a held job
+ * keeps its place). */
+static enum breaker_verdict judge(struct sender *s, const struct call *c,
+				  struct job *job, int64_t now,
+				  int64_t *ret_not_before_ms)
 {
-	switch (res->retry) {
-	case API_RETRY_NONE:
-		return res->outcome == OUTCOME_DENIED ? BREAKER_DENIED
-						      : BREAKER_OK;
-	case API_RETRY_AUTH:
-		return BREAKER_AUTH;
-	case API_RETRY_THROTTLE:
-		return BREAKER_BUSY;
-	case API_RETRY_TRANSIENT:
-		break;
-	}
-	/* No answer, or one that is not from AWS (a proxy's page). */
-	if (res->http_status == 0 || res->foreign)
-		return BREAKER_TRANSPORT;
-	return BREAKER_BUSY;
-}
-
-/* Decides what happens to @job after the attempt in @x (breaker.c's
- * rules), under the lock.  Sets *ret_not_before_ms for a retry (0: a held
- * job keeps its place). */
-static enum breaker_verdict judge(struct sender *s, struct xfer *x,
-				  int64_t now, int64_t *ret_not_before_ms)
-{
-	struct job *job = x->job;
 	struct api_result *res = &job->res;
 	struct breaker_event ev = {
-		.region = job->region,
+		.region = job->health,
 		.list = job->req.list,
-		.answer = answer_kind(res),
+		.answer = breaker_answer_of(res),
 		.cls = res->retry,
 		.code = res->error_code,
 		.http_status = res->http_status,
 		.foreign = res->foreign,
-		.retry_after_ms = retry_after_parse(x->retry_after),
+		.retry_after_ms = call_retry_after_ms(c),
 		.rnd = util_random(),
 	};
 	enum breaker_verdict v;
 
 	pthread_mutex_lock(&s->lock);
-	if (ev.answer == BREAKER_AUTH && correct_clock(s, x)) {
+	if (ev.answer == BREAKER_AUTH && correct_clock(s, c, res)) {
 		/* Our clock, not the credentials: again at once. */
-		breaker_abandoned(&s->breaker, job->region, &job->clock);
+		breaker_abandoned(&s->breaker, job->health, &job->clock);
 		*ret_not_before_ms = now;
 		v = BREAKER_RETRY;
 		goto out;
@@ -616,7 +284,8 @@ static enum breaker_verdict judge(struct sender *s, struct xfer *x,
 	else
 		ratelimit_succeeded(bucket_locked(s, job->region), now);
 	if (ev.answer == BREAKER_AUTH)
-		credprov_invalidate(s->cred, x->creds);
+		credprov_invalidate(credprov_for_account(s->cred, job->account),
+				    call_creds(c));
 	log_news_locked(s);
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -625,51 +294,33 @@ out:
 
 static void requeue(struct sender *s, struct job *job);
 
-static void complete(struct worker *w, struct xfer *x, CURLcode rc)
+/* libcurl is done with @c: classify, count, judge, and pass the job on. */
+static void complete(struct worker *w, struct call *c, CURLcode rc)
 {
 	struct sender *s = w->s;
-	struct job *job = x->job;
-	struct api_http http = {0};
-	long status = 0;
+	struct job *job = call_opaque(c);
 	int64_t now = util_mono_ms(), not_before = 0;
 	enum breaker_verdict v;
 
-	if (rc != CURLE_OK) {
-		char msg[CURL_ERROR_SIZE + 64];
-
-		snprintf(msg, sizeof(msg), "%s", curl_easy_strerror(rc));
-		api_result_transport(&job->res, transport_code(rc), msg);
-	} else {
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-		http.status = status;
-		http.error_type = x->error_type[0] ? x->error_type : NULL;
-		http.request_id = x->request_id[0] ? x->request_id : NULL;
-		http.content_type = x->content_type[0] ? x->content_type : NULL;
-		http.body = x->rbody ? x->rbody : "";
-		http.body_len = x->rlen;
-		if (api_parse_response(&http, &job->res) < 0) {
-			api_result_done(&job->res);
-			memset(&job->res, 0, sizeof(job->res));
-			api_result_transport(&job->res, "OutOfMemory",
-					     "out of memory reading the answer");
-		}
-	}
+	call_finish(c, rc, &job->res);
 	job->xfer = NULL;
 	atomic_fetch_sub(&w->active, 1);
 	metrics_api_call(s->metrics, job->res.http_status, job->res.error_code,
-			 (double)(now - x->started_ms) / 1000.0);
+			 job->region,
+			 (double)(now - call_started_ms(c)) / 1000.0);
 	if (job->res.retry == API_RETRY_THROTTLE)
 		metrics_throttled(s->metrics);
-	v = judge(s, x, now, &not_before);
+	v = judge(s, c, job, now, &not_before);
 	if (v == BREAKER_RETRY)
 		metrics_retry(s->metrics,
 			      job->res.retry == API_RETRY_THROTTLE ? "throttle"
 			      : job->res.retry == API_RETRY_AUTH   ? "auth"
 								   : "transient");
-	xfer_free(x);
+	curl_multi_remove_handle(w->multi, call_easy(c));
+	call_recycle(&w->calls, c);
 	switch (v) {
 	case BREAKER_FINAL:
-		log_attempt(job, job->res.retry != API_RETRY_NONE ? "giving up"
+		results_log_attempt(job, job->res.retry != API_RETRY_NONE ? "giving up"
 								: "answer",
 			    job->res.retry != API_RETRY_NONE ? LOG_WARNING
 							     : LOG_DEBUG);
@@ -677,7 +328,7 @@ static void complete(struct worker *w, struct xfer *x, CURLcode rc)
 		break;
 	case BREAKER_RETRY:
 	case BREAKER_HOLD:
-		log_attempt(job, v == BREAKER_RETRY ? "retrying" : "holding",
+		results_log_attempt(job, v == BREAKER_RETRY ? "retrying" : "holding",
 			    LOG_INFO);
 		if (not_before)
 			job->queue_key_ms = not_before;
@@ -704,10 +355,8 @@ static void give_back_locked(struct sender *s, struct job *job)
 /* Fills @job's result with a local failure it cannot wait out. */
 static void fail_local(struct job *job, const char *code, const char *message)
 {
-	api_result_done(&job->res);
-	memset(&job->res, 0, sizeof(job->res));
-	api_result_transport(&job->res, code, message);
-	log_attempt(job, "giving up", LOG_WARNING);
+	api_result_replace(&job->res, code, message);
+	results_log_attempt(job, "giving up", LOG_WARNING);
 }
 
 static struct lane *lane_of_locked(struct sender *s, const char *region)
@@ -735,7 +384,7 @@ static bool queue_locked(struct sender *s, struct job *job)
 		give_back_locked(s, job);
 		return true;
 	}
-	if (jobq_push(&lane_of_locked(s, job->region)->q, job) < 0) {
+	if (jobq_push(&lane_of_locked(s, job->health)->q, job) < 0) {
 		fail_local(job, "OutOfMemory", "out of memory queueing the call");
 		finish_locked(s, job);
 		return true;
@@ -759,11 +408,11 @@ static void expire_locked(struct sender *s, struct job *job)
 {
 	const char *code, *reason;
 
-	breaker_region_fault(&s->breaker, job->region, &code, &reason);
+	breaker_region_fault(&s->breaker, job->health, &code, &reason);
 	if (job->attempts == 0)
 		fail_local(job, code, reason);
 	else
-		log_attempt(job, "giving up", LOG_WARNING);
+		results_log_attempt(job, "giving up", LOG_WARNING);
 	finish_locked(s, job);
 }
 
@@ -799,7 +448,7 @@ static int take_ready_locked(struct sender *s, struct lane *l, int64_t now,
 		a = breaker_admit(&s->breaker, l->region, &job->clock, now,
 				  &probe, &wait);
 		if (a == BREAKER_GO) {
-			wait = ratelimit_take(bucket_locked(s, l->region), now);
+			wait = ratelimit_take(bucket_locked(s, job->region), now);
 			if (wait > 0)
 				a = BREAKER_WAIT;
 		}
@@ -847,7 +496,7 @@ static int64_t start_ready(struct worker *w, int64_t now)
 		wake_main(s);
 	for (i = 0; i < n; i++) {
 		if (start_attempt(w, todo[i].job, todo[i].probe) < 0) {
-			log_attempt(todo[i].job, "cannot send", LOG_ERR);
+			results_log_attempt(todo[i].job, "cannot send", LOG_ERR);
 			finish(s, todo[i].job);
 		}
 	}
@@ -859,8 +508,10 @@ static int64_t start_ready(struct worker *w, int64_t now)
 
 /* Test-only fault hook for the watchdog test: OPTOUT_TEST_HANG_WORKER=N
  * makes worker 0 hang for good N seconds after it started.  Read once. */
-static void maybe_hang(struct worker *w, int64_t started_ms, long hang_after)
+static void maybe_hang(struct worker *w, int64_t started_ms)
 {
+	long hang_after = w->s->hang_after_s;
+
 	if (w->id != 0 || hang_after < 0 ||
 	    util_mono_ms() - started_ms < hang_after * 1000)
 		return;
@@ -874,8 +525,6 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct sender *s = w->s;
 	int64_t started_ms = util_mono_ms();
-	const char *hang = getenv("OPTOUT_TEST_HANG_WORKER");
-	long hang_after = hang ? strtol(hang, NULL, 10) : -1;
 
 	for (;;) {
 		CURLMsg *msg;
@@ -884,22 +533,20 @@ static void *worker_main(void *arg)
 		bool stopping;
 
 		atomic_store(&w->heartbeat_ms, util_mono_ms());
-		maybe_hang(w, started_ms, hang_after);
+		maybe_hang(w, started_ms);
 		stopping = atomic_load(&s->stopping);
 		if (stopping && atomic_load(&w->active) == 0)
 			break;
+		atomic_store(&w->kicked, false); /* before it looks */
 		now = util_mono_ms();
 		next_ms = stopping ? now + 100 : start_ready(w, now);
 
 		curl_multi_perform(w->multi, &running);
 		while ((msg = curl_multi_info_read(w->multi, &left))) {
-			struct xfer *x = NULL;
-
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&x);
-			complete(w, x, msg->data.result);
+			complete(w, call_of(msg->easy_handle),
+				 msg->data.result);
 			next_ms = now; /* a retry may be due at once */
 		}
 		now = util_mono_ms();
@@ -918,6 +565,7 @@ static int worker_init(struct worker *w, struct sender *s, int id)
 	w->max_active = ((int)s->cfg->http_max_connections + s->nworkers - 1) /
 			s->nworkers;
 	atomic_store(&w->heartbeat_ms, util_mono_ms());
+	call_cache_init(&w->calls, w->max_active);
 	w->multi = curl_multi_init();
 	if (!w->multi)
 		return -ENOMEM;
@@ -930,7 +578,7 @@ static void worker_done(struct worker *w)
 {
 	if (w->multi)
 		curl_multi_cleanup(w->multi);
-	sigv4_key_cache_done(&w->keys);
+	call_cache_done(&w->calls);
 }
 
 static bool take_given_back(const struct job *job, void *opaque)
@@ -960,12 +608,29 @@ static void give_back_queued(struct sender *s)
 
 /* ------------------------------------------------------------- public API */
 
+/* The retry policy in the configuration's retry.* keys. */
+static struct retry_policy policy_of(const struct config *cfg)
+{
+	return (struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
+				     cfg->retry_max_attempts,
+				     cfg->retry_max_seconds};
+}
+
+/* The watchdog test's hook (maybe_hang()), read once at start-up. */
+static long test_hang_after(void)
+{
+	const char *hang = getenv("OPTOUT_TEST_HANG_WORKER");
+
+	return hang ? strtol(hang, NULL, 10) : -1;
+}
+
 struct sender *sender_new(const struct config *cfg, struct credprov *cred,
 			  struct metrics *metrics, int wake_fd, char *errbuf,
 			  size_t errlen)
 {
 	struct sender *s = calloc(1, sizeof(*s));
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct retry_policy policy;
 	int i, r, n;
 
 	if (!s) {
@@ -976,16 +641,18 @@ struct sender *sender_new(const struct config *cfg, struct credprov *cred,
 	s->cred = cred;
 	s->metrics = metrics;
 	s->wake_fd = wake_fd;
-	breaker_init(&s->breaker,
-		     &(struct retry_policy){cfg->retry_base_ms, cfg->retry_cap_ms,
-					    cfg->retry_max_attempts,
-					    cfg->retry_max_seconds},
-		     cfg->retry_budget);
+	policy = policy_of(cfg);
+	breaker_init(&s->breaker, &policy, cfg->retry_budget);
 	s->endpoint = (struct endpoint_opts){cfg->aws_endpoint,
 					     cfg->aws_use_fips_endpoint,
 					     cfg->aws_use_dualstack_endpoint};
+	s->call_opts = (struct call_opts){&s->endpoint,
+					  (long)cfg->http_connect_timeout_ms,
+					  (long)cfg->http_timeout_ms,
+					  cfg->aws_ca_file};
+	s->hang_after_s = test_hang_after();
 	s->rate_limit = cfg->aws_rate_limit;
-	s->rate_adaptive = cfg->aws_rate_adaptive;
+	buckets_init(&s->buckets, ceiling_locked(s), cfg->aws_rate_adaptive);
 	pthread_mutex_init(&s->lock, NULL);
 	n = cfg->sender_workers ? (int)cfg->sender_workers
 				: (int)(cores > 0 ? cores : 1);
@@ -1024,6 +691,7 @@ void sender_submit(struct sender *s, struct job *job)
 	/* Its place: when its record was read, then the order it came in. */
 	job->queue_key_ms = job->consumed_ms;
 	job->seq = s->next_seq++;
+	job_set_health(job, credprov_role_account(s->cred, job->req.list));
 	breaker_clock_submitted(&job->clock, util_mono_ms());
 	atomic_fetch_add(&s->inflight, 1);
 	pthread_mutex_lock(&s->lock);
@@ -1035,7 +703,9 @@ void sender_submit(struct sender *s, struct job *job)
 	for (i = 1; i < s->nworkers; i++)
 		if (atomic_load(&s->workers[i].active) < atomic_load(&w->active))
 			w = &s->workers[i];
-	curl_multi_wakeup(w->multi);
+	/* One wake-up until it looks: it will see every job queued by then. */
+	if (!atomic_exchange(&w->kicked, true))
+		curl_multi_wakeup(w->multi);
 }
 
 struct job *sender_take_done(struct sender *s)
@@ -1095,36 +765,47 @@ void sender_readmit(struct sender *s, int partition)
 	atomic_fetch_sub(&s->nwithdrawn, 1);
 }
 
-bool sender_healthy(struct sender *s, int64_t max_age_ms)
+int sender_stuck(struct sender *s, int64_t max_age_ms, int64_t *ret_age_ms)
 {
 	int64_t now = util_mono_ms();
 	int i;
 
-	for (i = 0; i < s->nworkers; i++)
-		if (now - atomic_load(&s->workers[i].heartbeat_ms) > max_age_ms)
-			return false;
-	return true;
+	for (i = 0; i < s->nworkers; i++) {
+		int64_t age = now - atomic_load(&s->workers[i].heartbeat_ms);
+
+		if (age > max_age_ms) {
+			if (ret_age_ms)
+				*ret_age_ms = age;
+			return i;
+		}
+	}
+	return -1;
 }
 
 void sender_reconfigure(struct sender *s, const struct config *cfg)
 {
+	struct retry_policy policy = policy_of(cfg);
 	int64_t now = util_mono_ms();
-	size_t i;
 
 	pthread_mutex_lock(&s->lock);
 	s->rate_limit = cfg->aws_rate_limit;
-	s->rate_adaptive = cfg->aws_rate_adaptive;
-	breaker_reconfigure(&s->breaker,
-			    &(struct retry_policy){cfg->retry_base_ms,
-						   cfg->retry_cap_ms,
-						   cfg->retry_max_attempts,
-						   cfg->retry_max_seconds},
-			    cfg->retry_budget);
-	for (i = 0; i < s->nbuckets; i++) {
-		ratelimit_set_max(&s->buckets[i].rl, cfg->aws_rate_limit, now);
-		ratelimit_set_adaptive(&s->buckets[i].rl,
-				       cfg->aws_rate_adaptive);
-	}
+	breaker_reconfigure(&s->breaker, &policy, cfg->retry_budget);
+	buckets_set_max(&s->buckets, ceiling_locked(s), now);
+	buckets_set_adaptive(&s->buckets, cfg->aws_rate_adaptive);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void sender_set_share(struct sender *s, int assigned, int total)
+{
+	int64_t now = util_mono_ms();
+
+	pthread_mutex_lock(&s->lock);
+	s->share_assigned = assigned;
+	s->share_total = total;
+	buckets_set_max(&s->buckets, ceiling_locked(s), now);
+	log_info("pacing: %d of %d partitions, %.3g of the account's %g "
+		 "calls/s per region%s", assigned, total, ceiling_locked(s),
+		 s->rate_limit, total > 0 ? "" : " (partition count unknown)");
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -1143,15 +824,15 @@ void sender_foreach_region(struct sender *s,
 				      void *opaque),
 			   void *opaque)
 {
-	struct region_bucket copy[SENDER_REGIONS_MAX];
-	double rates[SENDER_REGIONS_MAX];
+	struct region_bucket copy[BUCKETS_MAX];
+	double rates[BUCKETS_MAX];
 	size_t i, n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->nbuckets;
+	n = s->buckets.n;
 	for (i = 0; i < n; i++) {
-		copy[i] = s->buckets[i];
-		rates[i] = ratelimit_current(&s->buckets[i].rl);
+		copy[i] = s->buckets.b[i];
+		rates[i] = ratelimit_current(&copy[i].rl);
 	}
 	pthread_mutex_unlock(&s->lock);
 	for (i = 0; i < n; i++)

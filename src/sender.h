@@ -10,7 +10,9 @@
  * exponential backoff with full jitter, AWS's retry-after hint, per-request
  * attempt and time limits, and a retry budget shared by the whole pool.
  * Calls per region are paced by one token bucket per region shared by all
- * workers (aws.rate_limit, adaptive when AWS throttles anyway).
+ * workers, at this instance's share of the account's quota (aws.rate_limit
+ * times the fraction of the requests topic's partitions assigned to it),
+ * adaptive when AWS throttles anyway.
  *
  * Systemic failures - credentials rejected, access denied for everything,
  * the endpoint unreachable, the retry budget exhausted - are not the
@@ -82,11 +84,13 @@ void sender_withdraw(struct sender *s, int partition);
 void sender_readmit(struct sender *s, int partition);
 
 /*
- * True when every worker's loop ran within the last @max_age_ms: the
- * watchdog's evidence that no sender thread is wedged.  Idle and paused
- * workers still loop (at least once a second).
+ * -1 when every worker's loop ran within the last @max_age_ms: the
+ * watchdog's evidence that no sender thread is wedged.  Otherwise the
+ * number of the first worker that did not (0 up to sender.workers - 1),
+ * and, when @ret_age_ms is not NULL, the time since its last loop there.
+ * Idle and paused workers still loop (at least once a second).
  */
-bool sender_healthy(struct sender *s, int64_t max_age_ms);
+int sender_stuck(struct sender *s, int64_t max_age_ms, int64_t *ret_age_ms);
 
 /*
  * Applies what a reload may change safely: aws.rate_limit,
@@ -94,6 +98,16 @@ bool sender_healthy(struct sender *s, int64_t max_age_ms);
  * The values are copied: @cfg may be released afterwards.
  */
 void sender_reconfigure(struct sender *s, const struct config *cfg);
+
+/*
+ * @assigned of the requests topic's @total partitions are this instance's
+ * now (@total 0: not known): every region's ceiling becomes that share of
+ * aws.rate_limit, the account's quota (ratelimit_share()).  The learnt
+ * adaptive rate is kept, lowered to the new ceiling if above it.  Before
+ * the first call: the whole quota (nothing is consumed before the first
+ * assignment anyway).
+ */
+void sender_set_share(struct sender *s, int assigned, int total);
 
 /* Writes the regions held by a fault of their own (breaker.h), comma
  * separated, to @buf; returns how many. */

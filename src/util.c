@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * util.c - clocks, byte copies and a per-thread jitter source.
+ * util.c - clocks, byte copies, a per-thread jitter source, the error
+ * setter and the secret wiper shared by every module.
+ *
+ * Pure and thread-safe: the only state is the jitter source's per-thread
+ * seed.
  */
 #include "util.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -42,6 +47,16 @@ char *util_memdup0(const void *buf, size_t len)
 	return p;
 }
 
+int util_strdup_to(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = NULL;
+	if (!s)
+		return 0;
+	*slot = strdup(s);
+	return *slot ? 0 : -ENOMEM;
+}
+
 uint64_t util_random(void)
 {
 	static _Thread_local uint64_t state;
@@ -60,14 +75,20 @@ uint64_t util_random(void)
 	return state * 0x2545f4914f6cdd1dULL;
 }
 
+void util_vset_error(char *errbuf, size_t errlen, const char *fmt,
+		     va_list ap)
+{
+	if (!errbuf || !errlen)
+		return;
+	vsnprintf(errbuf, errlen, fmt, ap);
+}
+
 void util_set_error(char *errbuf, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!errbuf || !errlen)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
+	util_vset_error(errbuf, errlen, fmt, ap);
 	va_end(ap);
 }
 

@@ -9,10 +9,13 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake pkg-config clang \
 librdkafka-dev libcurl4-openssl-dev libssl-dev ca-certificates libcjson-dev libsystemd-dev libmicrohttpd-dev \
-python3 python3-botocore python3-confluent-kafka \
-systemd procps man-db groff-base"
+python3 python3-botocore python3-confluent-kafka python3-jsonschema \
+systemd procps man-db groff-base prometheus"
 # systemd: systemd-analyze and systemd.pc (unit directory); procps: /bin/kill
-# of the unit's ExecReload=; man-db, groff-base: the man page checks.
+# of the unit's ExecReload=; man-db, groff-base: the man page checks;
+# python3-jsonschema: every outcome the tests read is checked against
+# docs/outcome.schema.json; prometheus: promtool, for the alerting rules in
+# contrib/ (test_contrib.py skips those checks without it).
 
 missing=""
 for p in $PACKAGES; do

@@ -15,8 +15,8 @@
  * api_build_body(), whose output must be JSON that decodes to the same
  * name.
  *
- *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_api.c \
- *         src/api.c src/region.c src/outcome.c -lcjson -lcrypto -lm
+ * Built by ./configure --enable-fuzzing, replayed by make check (README,
+ * "Fuzzing").
  */
 #include <errno.h>
 #include <stdint.h>

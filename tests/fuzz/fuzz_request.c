@@ -10,8 +10,8 @@
  * characters.  Each request is then written as an outcome and read back,
  * as the daemon would do with it.
  *
- *   clang -fsanitize=fuzzer,address -Isrc tests/fuzz/fuzz_request.c \
- *         src/request.c src/outcome.c -lcjson -lcrypto -lm
+ * Built by ./configure --enable-fuzzing, replayed by make check (README,
+ * "Fuzzing").
  */
 #include <errno.h>
 #include <stdint.h>
@@ -125,7 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (utf8_count(req.error_message) < 0)
 			fail("error message is not UTF-8");
 	}
-	if (req.list && !request_valid_list(req.list))
+	if (req.list && !request_valid_list(req.list) &&
+	    strcmp(req.list, REQUEST_EVERYWHERE) != 0)
 		fail("kept list breaks its rule");
 	if (req.number && !request_valid_number(req.number))
 		fail("kept number breaks its rule");

@@ -17,8 +17,16 @@ the environment. Every wait has a timeout; nothing here blocks forever.
 
 Environment: top_srcdir and top_builddir (default: the repository root found
 from this file), SHARED_DATA (default: ../shared/data next to the tree),
-OPTOUT_DAEMON_WRAPPER (a command prefix for the daemon, e.g.
-"valgrind --error-exitcode=99 --leak-check=full").
+OPTOUT_DAEMON_WRAPPER (a command prefix for the daemon, e.g. "strace -f"),
+OPTOUT_VALGRIND=1 (the daemon runs under valgrind with VALGRIND_ARGV below;
+a wrapper given in OPTOUT_DAEMON_WRAPPER wins), and ASAN_OPTIONS,
+UBSAN_OPTIONS, TSAN_OPTIONS and LSAN_OPTIONS, passed on to the daemon.
+
+Sanitizers and valgrind: the output of every daemon and mockkafka started
+here (and whatever a test hands to watch_output()) is searched for their
+reports when the test ends; Tap.done() then adds one test point that fails
+on any report and prints it, so a sanitizer build, or a valgrind run, fails
+the test on a report even where the process's exit status is not checked.
 """
 
 import atexit
@@ -74,11 +82,112 @@ def endpoint_path():
     return os.path.join(top_srcdir(), 'tests', 'tools', 'endpoint.py')
 
 
+# OPTOUT_VALGRIND=1: every error is reported, a definite leak counts as an
+# error, and any error makes the exit status 99 (the output is searched too,
+# see watch_output()).  The suppressions file holds library-internal frames
+# only (see its comments).
+VALGRIND_ARGV = ['valgrind', '--error-exitcode=99', '--leak-check=full',
+                 '--show-leak-kinds=definite',
+                 '--errors-for-leak-kinds=definite', '--num-callers=30',
+                 '--track-fds=no']
+
+
+def daemon_wrapper(log_path=None):
+    """The command prefix the daemon runs under ([] for none); valgrind
+    writes to log_path if given (and its output is watched, see
+    watch_output()), so that the daemon's own output stays its own."""
+    wrapper = os.environ.get('OPTOUT_DAEMON_WRAPPER')
+    if wrapper:
+        return shlex.split(wrapper)
+    if os.environ.get('OPTOUT_VALGRIND') == '1':
+        argv = list(VALGRIND_ARGV)
+        if log_path:
+            argv.append('--log-file=' + log_path)
+            watch_output('valgrind', path=log_path)
+        supp = os.path.join(top_srcdir(), 'tests', 'valgrind.supp')
+        if os.path.exists(supp):
+            argv.append('--suppressions=' + supp)
+        return argv
+    return []
+
+
+def sanitizer_env():
+    """The sanitizer settings of this environment, for a child's env.  A
+    test run by hand (not by make check, which sets them) gets make check's
+    ThreadSanitizer settings: ignore_noninstrumented_modules=1 and the
+    suppressions in tests/tsan.supp (see that file)."""
+    env = {name: os.environ[name] for name in
+           ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'TSAN_OPTIONS', 'LSAN_OPTIONS')
+           if name in os.environ}
+    tsan = env.get('TSAN_OPTIONS', '')
+    if 'suppressions=' not in tsan:
+        supp = os.path.join(top_srcdir(), 'tests', 'tsan.supp')
+        env['TSAN_OPTIONS'] = ('ignore_noninstrumented_modules=1 '
+                               'suppressions=%s %s' % (supp, tsan)).strip()
+    return env
+
+
+# What a sanitizer runtime or valgrind prints when it finds something:
+# AddressSanitizer, LeakSanitizer and ThreadSanitizer errors and warnings,
+# their crash reports, UBSan's "FILE:LINE:COL: runtime error:", valgrind's
+# error summary with a count above zero.
+_REPORT_RX = re.compile(
+    r'(ERROR: (Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer'
+    r'|WARNING: ThreadSanitizer|FATAL: ThreadSanitizer'
+    r'|Sanitizer:DEADLYSIGNAL'
+    r'|^\S+:\d+:\d+: runtime error: '
+    r'|^==\d+== ERROR SUMMARY: [1-9])', re.M)
+
+_watched = []          # (what, path or None, text or None)
+
+
+def watch_output(what, path=None, text=None):
+    """Has the output of a process (a file path, or the text itself)
+    searched for sanitizer and valgrind reports when the test ends."""
+    with _cleanup_lock:
+        _watched.append((what, path, text))
+
+
+def sanitizer_report(text):
+    """The first report in text (up to 60 lines from its start), or None."""
+    m = _REPORT_RX.search(text or '')
+    if not m:
+        return None
+    start = text.rfind('\n', 0, m.start()) + 1
+    return '\n'.join(text[start:].splitlines()[:60])
+
+
+def check_watched(tap):
+    """One test point: no sanitizer or valgrind report in any watched
+    output (a report is printed as diagnostics).  Tap.done() calls it."""
+    with _cleanup_lock:
+        watched = list(_watched)
+        del _watched[:]
+    if not watched:
+        return
+    bad = []
+    for what, path, text in watched:
+        if path is not None:
+            # Gone (something removed the test's directory): unchecked.
+            if not os.path.exists(path):
+                bad.append((what, '%s is gone: nothing to check' % path))
+                continue
+            text = _read_text(path)
+        report = sanitizer_report(text)
+        if report:
+            bad.append((what, report))
+    tap.ok(not bad, 'no sanitizer or valgrind report in the output of %d '
+           'process(es)' % len(watched))
+    for what, report in bad:
+        tap.diag('--- report in %s ---' % what)
+        tap.diag(report)
+
+
 def memory_skip_reason():
     """Why the daemon's resident memory says nothing here, or None: a
     wrapper (valgrind) or a sanitizer runtime (ASan's quarantine keeps
     freed memory on purpose)."""
-    if os.environ.get('OPTOUT_DAEMON_WRAPPER'):
+    if daemon_wrapper():
         return 'the daemon runs under a wrapper'
     try:
         with open(daemon_path(), 'rb') as f:
@@ -137,6 +246,8 @@ class Tap:
         sys.exit(1)
 
     def done(self):
+        check_daemon_logs(self)
+        check_watched(self)
         print('1..%d' % self.n, flush=True)
         if self.failed:
             self.diag('failed %d of %d' % (self.failed, self.n))
@@ -145,7 +256,8 @@ class Tap:
 
 def require_tools(tap=None, daemon=True, mockkafka=True, endpoint=True):
     """skip_all()s (exit 77) with a reason unless everything the test needs
-    is here: botocore and confluent_kafka importable by this interpreter, and
+    is here: botocore, confluent_kafka and jsonschema importable by this
+    interpreter, and
     the daemon, mockkafka and endpoint.py files (each check can be turned
     off)."""
     tap = tap or Tap()
@@ -159,6 +271,12 @@ def require_tools(tap=None, daemon=True, mockkafka=True, endpoint=True):
     except ImportError as e:
         tap.skip_all('confluent_kafka cannot be imported by %s (%s); run '
                      'the tests with /usr/bin/python3' % (sys.executable, e))
+    try:
+        importlib.import_module('jsonschema')
+    except ImportError as e:
+        tap.skip_all('jsonschema cannot be imported by %s (%s): every '
+                     'outcome read is checked against docs/outcome.schema.json'
+                     '; apt-get install python3-jsonschema' % (sys.executable, e))
     if daemon and not os.access(daemon_path(), os.X_OK):
         tap.skip_all('daemon binary %s is missing (build it first)'
                      % daemon_path())
@@ -167,6 +285,83 @@ def require_tools(tap=None, daemon=True, mockkafka=True, endpoint=True):
                      % mockkafka_path())
     if endpoint and not os.path.exists(endpoint_path()):
         tap.skip_all('endpoint %s is missing' % endpoint_path())
+
+
+# ------------------------------------------------------------ JSON Schemas
+
+def schema_path(name):
+    """docs/<name>.schema.json of the source tree ('request', 'outcome')."""
+    return os.path.join(top_srcdir(), 'docs', '%s.schema.json' % name)
+
+
+_validators = {}
+
+
+def schema_validator(name):
+    """A jsonschema validator for docs/<name>.schema.json, loaded once; the
+    schema itself is checked against its metaschema first."""
+    v = _validators.get(name)
+    if v is None:
+        import jsonschema
+        with open(schema_path(name), encoding='utf-8') as f:
+            schema = json.load(f)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        v = cls(schema, format_checker=jsonschema.FormatChecker())
+        _validators[name] = v
+    return v
+
+
+def _no_duplicate_names(pairs):
+    names = [k for k, _ in pairs]
+    dups = sorted({k for k in names if names.count(k) > 1})
+    if dups:
+        raise ValueError('member given more than once: %s' % ', '.join(dups))
+    return dict(pairs)
+
+
+def schema_errors(name, value):
+    """Why value (bytes, str or an already parsed object) is not valid
+    under docs/<name>.schema.json: a list of "path: message" lines, empty
+    when it is valid.  Text is parsed strictly: a member name given twice
+    is an error too, which a schema cannot say."""
+    if isinstance(value, (bytes, str)):
+        try:
+            value = json.loads(value, object_pairs_hook=_no_duplicate_names)
+        except ValueError as e:
+            return ['not a JSON text: %s' % e]
+    out = []
+    for err in sorted(schema_validator(name).iter_errors(value),
+                      key=lambda e: list(e.absolute_path)):
+        path = '/'.join(str(p) for p in err.absolute_path) or '(top)'
+        out.append('%s: %s' % (path, err.message))
+    return out
+
+
+class SchemaViolation(AssertionError):
+    """An outcome on a results topic that docs/outcome.schema.json refuses."""
+
+
+def check_outcome(value, where='outcome'):
+    """Raises SchemaViolation (after a TAP "Bail out!", so the test fails
+    even when the exception is caught or raised on another thread) unless
+    value is a valid outcome."""
+    errors = schema_errors('outcome', value)
+    if not errors:
+        return
+    if isinstance(value, bytes):
+        value = value.decode('utf-8', 'replace')
+    text = value if isinstance(value, str) else json.dumps(value)
+    msg = '%s violates docs/outcome.schema.json: %s' % (where,
+                                                         '; '.join(errors))
+    print('# %s\n#   value: %s' % (msg, text[:2000]), flush=True)
+    print('Bail out! %s' % msg, flush=True)
+    raise SchemaViolation('%s\n  value: %s' % (msg, text[:2000]))
+
+
+def is_outcome_topic(topic):
+    """The tests' results topics: "results" and "res-<name>"."""
+    return topic == 'results' or topic.startswith('res-')
 
 
 # ------------------------------------------------------- processes, cleanup
@@ -318,7 +513,9 @@ class Cluster:
         self._lock = threading.Lock()
         with open(self.log_path, 'wb') as log:
             self.proc = _spawn(argv, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=log)
+                               stdout=subprocess.PIPE, stderr=log,
+                               env=dict(os.environ, **sanitizer_env()))
+        watch_output('mockkafka', path=self.log_path)
         line = _read_line(self.proc.stdout, timeout)
         if not line or not line.startswith('BOOTSTRAP '):
             self.stop()
@@ -507,12 +704,19 @@ def _partitions_of(consumer, topic, timeout):
         time.sleep(0.1)
 
 
-def consume_all(bootstrap, topic, expected, timeout=30.0):
+def consume_all(bootstrap, topic, expected, timeout=30.0, outcomes=None):
     """Reads topic from the beginning of every partition (assign(), no group
     membership) until expected records arrived or timeout seconds passed.
     Returns [{"key", "value" (bytes), "json" (parsed or None), "partition",
     "offset", "timestamp" (the record's timestamp, Unix ms, or None)}] in
-    arrival order (offset order within a partition)."""
+    arrival order (offset order within a partition).
+
+    outcomes=True checks every record's value against
+    docs/outcome.schema.json with check_outcome(), which fails the test on
+    the first violation; None (the default) does so for the results topics
+    (is_outcome_topic()), so every test that reads outcomes checks them."""
+    if outcomes is None:
+        outcomes = is_outcome_topic(topic)
     from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
     consumer = Consumer({'bootstrap.servers': bootstrap,
                          'group.id': 'optout-test-reader-%d-%d' % (
@@ -537,6 +741,9 @@ def consume_all(bootstrap, topic, expected, timeout=30.0):
                 parsed = json.loads(value) if value is not None else None
             except ValueError:
                 parsed = None
+            if outcomes:
+                check_outcome(value, '%s [%d] offset %d' % (
+                    topic, msg.partition(), msg.offset()))
             ts_type, ts = msg.timestamp()
             out.append({'key': msg.key(), 'value': value, 'json': parsed,
                         'partition': msg.partition(),
@@ -646,6 +853,10 @@ class Endpoint:
 
     def faults(self):
         return self._control('GET', '/_test/faults')
+
+    def release(self):
+        """Ends the wait of the calls held by "hold" faults."""
+        return self._control('POST', '/_test/release', {})
 
     def calls(self):
         return self._control('GET', '/_test/calls')
@@ -819,6 +1030,28 @@ def base_config(cluster, endpoint, group='optout-test'):
     }
 
 
+# A phone number in E.164 form as it must never appear in a daemon's log:
+# masked it reads "+1******0100".
+UNMASKED_NUMBER = re.compile(r'\+\d{8,15}')
+_daemons = []
+
+
+def check_daemon_logs(tap):
+    """One TAP point per daemon this test started: its whole log (stdout
+    and stderr) holds no unmasked phone number.  Tap.done() calls it, so
+    every end-to-end test asserts it over the logs of its daemons."""
+    for i, daemon in enumerate(list(_daemons)):
+        text = daemon.log()
+        found = [m.group(0) for m in UNMASKED_NUMBER.finditer(text)]
+        if not tap.ok(not found, 'daemon %d log (%d lines): no unmasked '
+                      'phone number' % (i + 1, len(text.splitlines()))):
+            for line in text.splitlines():
+                if UNMASKED_NUMBER.search(line):
+                    tap.diag('unmasked: %s' % line[:300])
+                    break
+    del _daemons[:]
+
+
 class Daemon:
     """optout-eraserd with a generated config file and a clean environment.
 
@@ -827,9 +1060,12 @@ class Daemon:
     arguments after "-c FILE". notify=True gives the daemon a NOTIFY_SOCKET
     and collects what it sends (see notifications() and wait_notify());
     notify_delay (default: OPTOUT_TEST_NOTIFY_DELAY_MS from the
-    environment, else 0) delays each datagram before the test sees it."""
+    environment, else 0) delays each datagram before the test sees it.
+    output: a file object or descriptor to give the daemon as its stdout
+    and stderr instead of the log file (then log() stays empty)."""
 
-    def __init__(self, config, env=None, args=None, notify=True):
+    def __init__(self, config, env=None, args=None, notify=True,
+                 output=None):
         self.dir = tempdir('optout-daemon-')
         self.home = os.path.join(self.dir, 'home')
         os.mkdir(self.home)
@@ -847,10 +1083,7 @@ class Daemon:
             'AWS_SECRET_ACCESS_KEY': TEST_SECRET,
             'AWS_EC2_METADATA_DISABLED': 'true',
         }
-        for name in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'TSAN_OPTIONS',
-                     'LSAN_OPTIONS'):
-            if name in os.environ:
-                environ[name] = os.environ[name]
+        environ.update(sanitizer_env())
         self._notify_sock = None
         self._notes = []
         self._note_times = []
@@ -877,14 +1110,17 @@ class Daemon:
                 environ.pop(name, None)
             else:
                 environ[name] = str(value)
-        wrapper = shlex.split(os.environ.get('OPTOUT_DAEMON_WRAPPER', ''))
+        wrapper = daemon_wrapper(os.path.join(self.dir, 'valgrind.log'))
         self.argv = wrapper + [daemon_path(), '-c', self.config_path] + \
             list(args or [])
         self.env = environ
         with open(self.log_path, 'wb') as log:
-            self.proc = _spawn(self.argv, env=environ, stdout=log,
+            self.proc = _spawn(self.argv, env=environ,
+                               stdout=log if output is None else output,
                                stderr=subprocess.STDOUT, cwd=self.dir)
+        watch_output('the daemon in %s' % self.dir, path=self.log_path)
         self.pid = self.proc.pid
+        _daemons.append(self)
 
     # sd_notify traffic -----------------------------------------------------
 
@@ -994,11 +1230,22 @@ class Daemon:
         rx = re.compile(pattern)
         return wait_until(lambda: rx.search(self.log()), timeout, 0.05)
 
-    def dump_log(self, tap, last=80):
-        """Prints the tail of the log as TAP diagnostics."""
+    # The outcomes of requests that went well: a failure's cause hides
+    # behind thousands of them.
+    ROUTINE = r'^<6>outcome (deleted|not_found):'
+
+    def dump_log(self, tap, last=80, skip=None):
+        """Prints the tail of the log as TAP diagnostics, less the lines
+        that match the regex skip (say how many)."""
         lines = self.log().splitlines()
-        tap.diag('--- daemon log (last %d of %d lines) ---'
-                 % (min(last, len(lines)), len(lines)))
+        total = len(lines)
+        if skip:
+            rx = re.compile(skip)
+            lines = [line for line in lines if not rx.search(line)]
+        tap.diag('--- daemon log (last %d of %d lines%s) ---'
+                 % (min(last, len(lines)), total,
+                    ', %d matching %s left out' % (total - len(lines), skip)
+                    if skip else ''))
         for line in lines[-last:]:
             tap.diag(line)
 

@@ -11,29 +11,13 @@
 # that the demo finds its own tree.  Skips in a VPATH build (the demo builds
 # in place) and when tests/setup.sh would have to install packages.
 set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-
-n=0
-fail=0
-ok() { # ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=1
-	fi
-}
-diag() { sed 's/^/# /'; }
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 if [ "$(cd "$top_srcdir" && pwd -P)" != "$(cd "$top_builddir" && pwd -P)" ]; then
-	echo "1..0 # SKIP VPATH build: tests/demo.sh builds in its source tree"
-	exit 77
+	skip_all "VPATH build: tests/demo.sh builds in its source tree"
 fi
 if [ ! -x "$top_builddir/optout-eraserd" ] || [ ! -f "$top_builddir/Makefile" ]; then
-	echo "1..0 # SKIP the tree is not built (run make)"
-	exit 77
+	skip_all "the tree is not built (run make)"
 fi
 # The packages tests/setup.sh checks for, from its PACKAGES="..." lines.
 packages=$(sed -n '/^PACKAGES="/,/"$/p' "$top_srcdir/tests/setup.sh" |
@@ -41,8 +25,7 @@ packages=$(sed -n '/^PACKAGES="/,/"$/p' "$top_srcdir/tests/setup.sh" |
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q "install ok installed"; then
-		echo "1..0 # SKIP package $p is missing: tests/setup.sh would install it"
-		exit 77
+		skip_all "package $p is missing: tests/setup.sh would install it"
 	fi
 done
 
@@ -76,5 +59,4 @@ grep -q "^demo: 10/10 outcomes in .*exit code 0" "$tmp/out"
 ok $? "every sample request has its outcome and the daemon stopped cleanly"
 grep "^demo: " "$tmp/out" | diag
 
-echo "1..$n"
-exit $fail
+done_testing

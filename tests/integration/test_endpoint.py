@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -274,6 +275,71 @@ def test_success_and_state(ep):
                      secret='deniedsecret')
     tap.is_(err_code(err), 'AccessDeniedException',
             'a denied credential is denied everywhere')
+
+
+def test_describe(ep):
+    """DescribeOptOutLists (what --preflight calls) through botocore's own
+    serializer, signer and parser: every page parses to the model's output
+    shape, pagination ends, errors are modelled."""
+    c = client(ep)
+    pages = list(c.get_paginator('describe_opt_out_lists').paginate(
+        PaginationConfig={'PageSize': 2}))
+    names = [lst['OptOutListName'] for p in pages for lst in p['OptOutLists']]
+    tap.is_(names, ['disabled', 'locked', 'marketing', 'old-deletions'],
+            'DescribeOptOutLists: every list of the region, by name, '
+            'in pages of 2')
+    tap.is_(len(pages), 2, 'two pages, NextToken between them')
+    shape = _session.get_service_model('pinpoint-sms-voice-v2') \
+        .operation_model('DescribeOptOutLists').output_shape
+    item = shape.members['OptOutLists'].member
+    first = pages[0]['OptOutLists'][0]
+    tap.is_(sorted(first), sorted(item.members),
+            'each entry has exactly the model\'s members: %s'
+            % sorted(first))
+    tap.ok(isinstance(first['CreatedTimestamp'], datetime.datetime),
+           'CreatedTimestamp parsed by botocore as a timestamp')
+    tap.is_(first['OptOutListArn'],
+            'arn:aws:sms-voice:us-east-1:%s:opt-out-list/disabled' % ACCOUNT,
+            'OptOutListArn names region, account and list')
+    resp = c.describe_opt_out_lists(MaxResults=1)
+    tap.ok(len(resp['OptOutLists']) == 1 and 'NextToken' in resp,
+           'MaxResults=1: one list and a NextToken')
+    resp = client(ep, region='eu-west-2').describe_opt_out_lists()
+    tap.is_([lst['OptOutListName'] for lst in resp['OptOutLists']],
+            ['marketing'], 'another region: its own lists, no NextToken' +
+            ('' if 'NextToken' not in resp else ' (got one)'))
+    try:
+        c.describe_opt_out_lists(OptOutListNames=['nope'])
+        err = None
+    except ClientError as e:
+        err = e.response
+    tap.is_(err_code(err), 'ResourceNotFoundException',
+            'an unknown list asked for by name: ResourceNotFoundException')
+    try:
+        client(ep, validate=False).describe_opt_out_lists(MaxResults=101)
+        err = None
+    except ClientError as e:
+        err = e.response
+    tap.is_(err_code(err), 'ValidationException', 'MaxResults 101: '
+            'ValidationException')
+    try:
+        client(ep, akid='AKIDDENIED', secret='deniedsecret') \
+            .describe_opt_out_lists(MaxResults=1)
+        err = None
+    except ClientError as e:
+        err = e.response
+    tap.is_(err_code(err), 'AccessDeniedException',
+            'a denied credential: AccessDeniedException')
+    tap.is_(err_status(err), 400, '... HTTP 400 as the model says')
+    tap.ok('sms-voice:DescribeOptOutLists' in (err or {}).get(
+        'Error', {}).get('Message', ''), '... naming the action')
+    try:
+        client(ep, secret='wrong').describe_opt_out_lists(MaxResults=1)
+        err = None
+    except ClientError as e:
+        err = e.response
+    tap.is_(err_code(err), 'InvalidSignatureException',
+            'a bad signature: InvalidSignatureException')
 
 
 def test_validation(ep):
@@ -607,6 +673,138 @@ def test_faults(ep):
             '/_test/reset clears calls and faults')
 
 
+def raw_answer(ep, number, seconds):
+    """Sends a signed call for number on a plain socket and collects what
+    comes back within seconds (or until the peer closes): (bytes, how it
+    ended: "closed", "reset" or "timeout")."""
+    headers, body = signed(ep, body_of('broken', number))
+    headers = dict(headers)
+    headers.setdefault('Host', '127.0.0.1:%d' % ep.port)
+    headers['Content-Length'] = str(len(body))
+    lines = ['POST / HTTP/1.1'] + ['%s: %s' % kv for kv in headers.items()]
+    data = ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+    sock = socket.create_connection(('127.0.0.1', ep.port), timeout=10)
+    got = b''
+    how = 'timeout'
+    try:
+        sock.sendall(data)
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sock.settimeout(left)
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                how = 'reset'
+                break
+            if not chunk:
+                how = 'closed'
+                break
+            got += chunk
+    finally:
+        sock.close()
+    return got, how
+
+
+def split_answer(raw):
+    """(status, {lower-case header: value}, body) of a raw HTTP answer."""
+    head, _, body = raw.partition(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    status = int(lines[0].split()[1]) if len(lines[0].split()) > 1 else 0
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(':')
+        hdrs[k.strip().lower()] = v.strip()
+    return status, hdrs, body
+
+
+def test_broken_answers(ep):
+    """The faults that break an answer on the wire, without processing the
+    request: truncated, cut, slowloris, slowbody, huge; and a gateway's
+    own 502/503/504 pages."""
+    ep.reset()
+    nums = ['+1555000%04d' % i for i in range(10)]
+    ep.add_lists({'region': 'us-east-1', 'name': 'broken', 'numbers': nums})
+
+    ep.set_faults([{'number': nums[0], 'fault': 'truncated'}])
+    raw, how = raw_answer(ep, nums[0], 10)
+    status, hdrs, body = split_answer(raw)
+    tap.ok(status == 200 and how == 'closed' and
+           int(hdrs.get('content-length', 0)) == len(body) + 100 and
+           len(hdrs.get('x-amzn-requestid', '')) == 36,
+           'truncated: 200 with a request id, Content-Length 100 bytes over '
+           'the %d sent, then closed (%s)' % (len(body), how))
+
+    ep.set_faults([{'number': nums[1], 'fault': 'cut'}])
+    raw, how = raw_answer(ep, nums[1], 10)
+    status, hdrs, body = split_answer(raw)
+    tap.ok(status == 200 and how in ('reset', 'closed') and
+           0 < len(body) < int(hdrs.get('content-length', 0)),
+           'cut: half of the body (%d of %s bytes), then %s'
+           % (len(body), hdrs.get('content-length'), how))
+
+    ep.set_faults([{'number': nums[2], 'fault': 'slowloris:100'}])
+    raw, how = raw_answer(ep, nums[2], 1.0)
+    tap.ok(how == 'timeout' and 0 < len(raw) <= 12 and
+           b'HTTP/1.1 200 OK'.startswith(raw),
+           'slowloris:100: one byte of the status line every 100 ms '
+           '(%d bytes in 1 s: %r)' % (len(raw), raw))
+
+    ep.set_faults([{'number': nums[3], 'fault': 'slowbody:100'}])
+    raw, how = raw_answer(ep, nums[3], 1.0)
+    status, hdrs, body = split_answer(raw)
+    tap.ok(how == 'timeout' and status == 200 and
+           len(hdrs.get('x-amzn-requestid', '')) == 36 and
+           0 < len(body) <= 12 < int(hdrs.get('content-length', 0)),
+           'slowbody:100: the headers at once, then one byte of the body '
+           'every 100 ms (%d of %s bytes in 1 s)'
+           % (len(body), hdrs.get('content-length')))
+
+    ep.set_faults([{'number': nums[4], 'fault': 'huge:3000000'}])
+    raw, how = raw_answer(ep, nums[4], 20)
+    status, hdrs, body = split_answer(raw)
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    tap.ok(status == 200 and how == 'closed' and len(body) == 3000000 and
+           int(hdrs.get('content-length', 0)) == 3000000 and
+           isinstance(parsed, dict),
+           'huge:3000000: a 200 whose body is a JSON object of 3000000 '
+           'bytes (%d read)' % len(body))
+
+    calls = ep.calls()
+    tap.is_([(c['code'], c['status'], c['signature_ok']) for c in calls],
+            [(k, 200, True) for k in ('truncated', 'cut', 'slowloris',
+                                      'slowbody', 'huge')],
+            'each broken answer is logged with its kind')
+    left = [lst for lst in ep.lists() if lst['name'] == 'broken'][0]
+    tap.ok(all(n in json.dumps(left['numbers']) for n in nums[:5]),
+           'no broken answer processed its request: the numbers are still '
+           'listed')
+    for code, title in ((502, 'Bad Gateway'), (503, 'Service Unavailable'),
+                        (504, 'Gateway Timeout')):
+        ep.set_faults([{'number': nums[5], 'fault': 'proxy:%d' % code}])
+        status, resp, parsed, text = send(
+            ep, *signed(ep, body_of('broken', nums[5])))
+        tap.ok(status == code and parsed is None and
+               ('<title>%d %s</title>' % (code, title)).encode() in text and
+               resp.getheader('x-amzn-RequestId') is None,
+               'proxy:%d: a gateway\'s own "%s" page, no request id'
+               % (code, title))
+    for bad in ('slowloris:x', 'huge:x'):
+        try:
+            ep.set_faults([{'fault': bad}])
+            tap.ok(False, 'fault %s is refused' % bad)
+        except RuntimeError:
+            tap.ok(True, 'fault %s is refused' % bad)
+    ep.reset()
+
+
 def test_call_log_and_keepalive(ep):
     ep.reset()
     conn = http.client.HTTPConnection('127.0.0.1', ep.port, timeout=10)
@@ -726,7 +924,13 @@ def test_quota(ep):
     err = [e for _, e in results if throttled(e)][0]
     tap.is_((err_status(err), err['Error']['Message']),
             (400, 'Rate exceeded'), 'ThrottlingException 400 "Rate exceeded"')
-    headers, raw = signed(ep, body_of('quota-none', '+15550001000'))
+    # The raw shape in a region whose bucket cannot refill while the test
+    # runs (1 token, one per 1000 s): with us-east-1's 5/s, a slow host
+    # got a token back before the raw call and saw it admitted.
+    ep.set_quota('ap-south-1', rate=0.001, burst=1)
+    call(ep, 'quota-none', '+15550001000', region='ap-south-1')
+    headers, raw = signed(ep, body_of('quota-none', '+15550001000'),
+                          region='ap-south-1')
     status, resp, parsed, _ = send(ep, headers, raw)
     tap.is_((status, (parsed or {}).get('__type'),
              (parsed or {}).get('Message')),
@@ -993,6 +1197,21 @@ def test_imds_source(ep):
             'credential requests')
 
 
+def check_issued(resp, what, shape, lifetime, why, arn):
+    """The credentials of an STS answer botocore parsed: their shape, their
+    lifetime and the assumed role's ARN."""
+    creds = resp.get('Credentials', {})
+    tap.ok(creds.get('AccessKeyId', '').startswith('ASIA') and
+           creds.get('SessionToken') and creds.get('SecretAccessKey'),
+           '%s: botocore parses %s' % (what, shape))
+    left = creds['Expiration'].timestamp() - time.time()
+    tap.ok(lifetime - 10 <= left <= lifetime, '%s: Expiration is %s ahead '
+           '(%.0f s)' % (what, why, left))
+    tap.is_(resp.get('AssumedRoleUser', {}).get('Arn'), arn,
+            '%s: AssumedRoleUser Arn' % what)
+    return creds
+
+
 def test_sts_source(ep):
     import botocore
     ep.reset()
@@ -1005,16 +1224,10 @@ def test_sts_source(ep):
     resp = sts.assume_role_with_web_identity(
         RoleArn=role, RoleSessionName='optout-test',
         WebIdentityToken='eyJhbGciOiJSUzI1NiJ9.e30.sig')
-    creds = resp.get('Credentials', {})
-    tap.ok(creds.get('AccessKeyId', '').startswith('ASIA') and
-           creds.get('SessionToken') and creds.get('SecretAccessKey'),
-           'STS: botocore parses AssumeRoleWithWebIdentityResponse')
-    left = creds['Expiration'].timestamp() - time.time()
-    tap.ok(1190 <= left <= 1200, 'STS: Expiration is issue.lifetime_s '
-           'ahead (%.0f s)' % left)
-    tap.is_(resp.get('AssumedRoleUser', {}).get('Arn'),
-            'arn:aws:sts::%s:assumed-role/optout-role/optout-test' % ACCOUNT,
-            'STS: AssumedRoleUser Arn')
+    creds = check_issued(
+        resp, 'STS', 'AssumeRoleWithWebIdentityResponse', 1200,
+        'issue.lifetime_s', 'arn:aws:sts::%s:assumed-role/optout-role/'
+        'optout-test' % ACCOUNT)
     tap.ok(resp.get('SubjectFromWebIdentityToken') and
            resp['ResponseMetadata'].get('RequestId'),
            'STS: SubjectFromWebIdentityToken and RequestId')
@@ -1072,6 +1285,126 @@ def test_sts_source(ep):
         '2011-06-15&RoleArn=%s&RoleSessionName=s2&WebIdentityToken=t' % role)
     tap.ok(status == 200 and b'<SessionToken>' in body,
            'STS: the query as a GET works too')
+
+
+def sts_client(ep, akid=lib.TEST_AKID, secret=lib.TEST_SECRET, token=None):
+    return _session.create_client(
+        'sts', region_name='eu-west-2', endpoint_url=ep.sts_url,
+        aws_access_key_id=akid, aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=Config(retries={'total_max_attempts': 1}))
+
+
+def sts_err(fn, **kw):
+    try:
+        fn(**kw)
+        return None
+    except ClientError as e:
+        return e.response
+
+
+def test_assume_role(ep):
+    """AssumeRole signed by botocore's STS client, parsed by botocore."""
+    ep.reset()
+    other = '210987654321'
+    role = 'arn:aws:iam::%s:role/optout-eraser' % other
+    ep.update(issue={'lifetime_s': 1200}, roles={
+        role: {'trusted': [lib.TEST_AKID], 'external_id': 'ext-42'}})
+    sts = sts_client(ep)
+    resp = sts.assume_role(RoleArn=role, RoleSessionName='optout-test',
+                           ExternalId='ext-42', DurationSeconds=900)
+    creds = check_issued(
+        resp, 'AssumeRole', 'AssumeRoleResponse', 900,
+        'DurationSeconds (shorter than issue.lifetime_s)',
+        'arn:aws:sts::%s:assumed-role/optout-eraser/optout-test' % other)
+    other_arn = 'arn:aws:sms-voice:us-east-1:%s:opt-out-list/marketing' \
+        % other
+    _, err = call(ep, other_arn, '+15550003003',
+                  akid=creds['AccessKeyId'], secret=creds['SecretAccessKey'],
+                  token=creds['SessionToken'])
+    tap.ok(err_code(err) == 'ResourceNotFoundException' and
+           'opt-out-list' in str(err),
+           'AssumeRole credentials: the role account has no list yet')
+    ep.add_lists({'region': 'us-east-1', 'name': 'marketing',
+                  'account': other, 'numbers': ['+15550003003']})
+    resp, err = call(ep, other_arn, '+15550003003',
+                     akid=creds['AccessKeyId'],
+                     secret=creds['SecretAccessKey'],
+                     token=creds['SessionToken'])
+    tap.ok(err is None and resp['OptOutListArn'] == other_arn,
+           'AssumeRole credentials act on the role account\'s list ARNs '
+           '(botocore parses the answer, its ARN names the account)')
+    mine = client(ep, akid=creds['AccessKeyId'],
+                  secret=creds['SecretAccessKey'],
+                  token=creds['SessionToken']).describe_opt_out_lists()
+    tap.is_([x['OptOutListArn'] for x in mine['OptOutLists']], [other_arn],
+            'DescribeOptOutLists with the role\'s keys: its account\'s '
+            'lists only')
+    theirs = client(ep).describe_opt_out_lists()
+    tap.ok(other_arn not in [x['OptOutListArn']
+                             for x in theirs['OptOutLists']],
+           'and the chain\'s keys do not see them')
+    back = [x for x in ep.lists() if x.get('account') == other]
+    tap.is_([(x['arn'], x['numbers']) for x in back], [(other_arn, [])],
+            '/_test/lists: the list with its account, the number gone')
+    _, err = call(ep, 'arn:aws:sms-voice:us-east-1:%s:opt-out-list/'
+                  'marketing' % ACCOUNT, '+15550003003',
+                  akid=creds['AccessKeyId'], secret=creds['SecretAccessKey'],
+                  token=creds['SessionToken'])
+    tap.is_(err_code(err), 'ResourceNotFoundException',
+            'AssumeRole credentials: another account\'s list ARN is not found')
+    err = sts_err(sts.assume_role, RoleArn=role, RoleSessionName='s1',
+                  ExternalId='wrong')
+    tap.is_((err_code(err), err_status(err),
+             (err or {}).get('Error', {}).get('Type')),
+            ('AccessDenied', 403, 'Sender'),
+            'AssumeRole: a wrong ExternalId is AccessDenied (403, XML)')
+    err = sts_err(sts.assume_role, RoleArn=role, RoleSessionName='s1')
+    tap.is_(err_code(err), 'AccessDenied', 'AssumeRole: no ExternalId when '
+            'the trust asks one is AccessDenied')
+    ep.update(credentials=[{'akid': lib.TEST_AKID, 'secret': lib.TEST_SECRET},
+                           {'akid': 'AKIDOTHER', 'secret': 'other'}])
+    err = sts_err(sts_client(ep, 'AKIDOTHER', 'other').assume_role,
+                  RoleArn=role, RoleSessionName='s1', ExternalId='ext-42')
+    tap.ok(err_code(err) == 'AccessDenied' and 'sts:AssumeRole' in
+           err['Error'].get('Message', ''),
+           'AssumeRole: a key the role does not trust is AccessDenied')
+    err = sts_err(sts_client(ep, secret='wrong').assume_role,
+                  RoleArn=role, RoleSessionName='s1', ExternalId='ext-42')
+    tap.is_((err_code(err), err_status(err)), ('SignatureDoesNotMatch', 403),
+            'AssumeRole: a bad signature is SignatureDoesNotMatch (403)')
+    err = sts_err(sts_client(ep, 'AKIDNOBODY', 'x').assume_role,
+                  RoleArn=role, RoleSessionName='s1', ExternalId='ext-42')
+    tap.is_(err_code(err), 'InvalidClientTokenId',
+            'AssumeRole: an unknown key is InvalidClientTokenId')
+    err = sts_err(sts_client(ep).assume_role, RoleArn=role,
+                  RoleSessionName='bad name', ExternalId='ext-42')
+    tap.ok(err_code(err) == 'ValidationError' and 'roleSessionName' in
+           err['Error'].get('Message', ''),
+           'AssumeRole: a bad session name is a ValidationError')
+    free = 'arn:aws:iam::%s:role/anyone' % ACCOUNT
+    resp = sts.assume_role(RoleArn=free, RoleSessionName='s2')
+    left = resp['Credentials']['Expiration'].timestamp() - time.time()
+    tap.ok(1190 <= left <= 1200, 'AssumeRole: a role not in "roles" trusts '
+           'any key; lifetime issue.lifetime_s below 3600 (%.0f s)' % left)
+    status, _, body = raw_request(
+        ep, 'POST', '/_sts/',
+        {'Content-Type': 'application/x-www-form-urlencoded'},
+        'Action=AssumeRole&Version=2011-06-15&RoleArn=' + free +
+        '&RoleSessionName=s3')
+    tap.ok(status == 403 and b'<Code>MissingAuthenticationToken</Code>'
+           in body, 'AssumeRole: unsigned is MissingAuthenticationToken')
+    fetches = ep.credential_fetches()
+    tap.is_((fetches['counts']['assume_role'],
+             fetches['refused']['assume_role']), (9, 7),
+            '/_test/credential_fetches: AssumeRole calls and refusals')
+    ok = [f for f in fetches['fetches'] if f['source'] == 'assume_role' and
+          f['status'] == 200]
+    tap.ok(ok[0]['detail']['signer'] == lib.TEST_AKID and
+           ok[0]['detail']['role_arn'] == role,
+           'fetch log: the signing key and role of each AssumeRole')
+    ep.update(credentials=[{'akid': lib.TEST_AKID,
+                            'secret': lib.TEST_SECRET}], roles={})
 
 
 def test_issued_expiry(ep):
@@ -1302,11 +1635,13 @@ def test_mockkafka():
 def main():
     with lib.Endpoint() as ep:
         ep.set_state(base_state())
+        test_describe(ep)
         test_success_and_state(ep)
         test_validation(ep)
         test_error_wire_shape(ep)
         test_auth(ep)
         test_faults(ep)
+        test_broken_answers(ep)
         test_call_log_and_keepalive(ep)
         test_curl_signer(ep)
         test_concurrency(ep)
@@ -1315,6 +1650,7 @@ def main():
         test_container_source(ep)
         test_imds_source(ep)
         test_sts_source(ep)
+        test_assume_role(ep)
         test_issued_expiry(ep)
         test_vectors(ep)
         rc = ep.stop()

@@ -143,7 +143,7 @@ def scenario_order():
                    name, frac * 100, got, total, need * 100))
     tap.is_(daemon.stop(30), 0, '%s: SIGTERM, exit 0' % name)
     if tap.failed != mark:
-        daemon.dump_log(tap, 40)
+        daemon.dump_log(tap, 40, skip=daemon.ROUTINE)
     endpoint.stop()
     cluster.stop()
 

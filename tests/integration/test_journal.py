@@ -2,7 +2,8 @@
 """test_journal.py - when stderr is the journal (JOURNAL_STREAM), the daemon
 logs natively with structured fields (REQUEST_ID=, OUTCOME=, PARTITION=,
 OFFSET=, AWS_REQUEST_ID=, ...), so `journalctl REQUEST_ID=...` finds a
-request's story; never a secret or an unmasked phone number.  The journal
+request's story; each entry names its caller (CODE_FILE, CODE_LINE,
+CODE_FUNC), not log.c; never a secret or an unmasked phone number.  The journal
 here is a datagram socket bound by the test at journald's own path, read
 with journald's native protocol."""
 import json
@@ -91,6 +92,7 @@ try:
                "AWS_SECRET_ACCESS_KEY": lib.TEST_SECRET,
                "AWS_EC2_METADATA_DISABLED": "true",
                "JOURNAL_STREAM": "%d:%d" % (st.st_dev, st.st_ino)}
+        env.update(lib.sanitizer_env())
         proc = subprocess.Popen([lib.daemon_path(), "-c", conf], env=env,
                                 stdout=err, stderr=err)
         got = lib.consume_all(cluster.bootstrap, "results", len(NUMBERS) + 1, 60)
@@ -124,4 +126,14 @@ tap.is_([n for n in NUMBERS if n in blob], [], "no full phone number in any fiel
 tap.ok(lib.TEST_SECRET not in blob, "no secret in any field")
 tap.ok(any(e.get("NUMBER", "").startswith("+1******") for e in outcomes),
        "NUMBER= is masked")
+tap.ok(all(e.get("CODE_FILE", "").endswith(".c") and
+           e.get("CODE_LINE", "").isdigit() and e.get("CODE_FUNC")
+           for e in entries),
+       "every entry has CODE_FILE, CODE_LINE and CODE_FUNC")
+tap.is_(sorted({e["CODE_FILE"] for e in entries
+                if e.get("CODE_FILE", "").endswith("log.c")}), [],
+        "CODE_FILE names the caller, never log.c")
+tap.ok(any(e.get("CODE_FILE", "").endswith("results.c") for e in outcomes),
+       "an outcome's entry names results.c: %r"
+       % sorted({e.get("CODE_FILE") for e in outcomes}))
 tap.done()

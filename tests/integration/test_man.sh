@@ -3,37 +3,22 @@
 # test_man.sh - the man pages: optout-eraserd(8) and optout-eraser.conf(5)
 # render without a single groff or man warning, optout-eraser.conf(5)
 # documents every key of the sample configuration and of config_keys[] in
-# src/config.c, and optout-eraserd(8) every option that --help lists.
+# src/config_keys.c, and optout-eraserd(8) every option that --help lists.
 # Skips when groff is missing (apt-get install groff-base).
 set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 page8=$top_builddir/man/optout-eraserd.8
 page5=$top_builddir/man/optout-eraser.conf.5
 sample=$top_srcdir/etc/optout-eraser.conf
-table=$top_srcdir/src/config.c
+table=$top_srcdir/src/config_keys.c
 daemon=$top_builddir/optout-eraserd
 
-n=0
-fail=0
-ok() { # ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=1
-	fi
-}
-diag() { sed 's/^/# /'; }
 
 if ! command -v groff >/dev/null 2>&1; then
-	echo "1..0 # SKIP groff not installed (apt-get install groff-base)"
-	exit 77
+	skip_all "groff not installed (apt-get install groff-base)"
 fi
 if [ ! -f "$page8" ] || [ ! -f "$page5" ]; then
-	echo "1..0 # SKIP man pages not built (run make)"
-	exit 77
+	skip_all "man pages not built (run make)"
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/oe-man.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -105,5 +90,4 @@ if [ -x "$daemon" ]; then
 	diag <"$tmp/missing"
 fi
 
-echo "1..$n"
-exit $fail
+done_testing

@@ -2,11 +2,14 @@
 """test_metrics.py - the Prometheus endpoint, scraped end to end: outcome
 counters match the outcomes on the results topic, API call counters match
 the calls the endpoint saw, retries and throttles are counted, and the
-gauges (in flight, committed offsets, paused) tell the truth."""
+gauges (in flight, committed offsets, paused) tell the truth; bound to
+0.0.0.0, /healthz and /readyz answer 200 on a healthy run, and a SIGHUP and
+the first assignment move their counters."""
 import json
 import re
 import signal
 import time
+import urllib.error
 import urllib.request
 
 import lib
@@ -16,6 +19,16 @@ lib.require_tools(tap)
 
 NUMBERS = ["+1415556%04d" % i for i in range(30)]
 STATE = {"lists": [{"region": "us-east-1", "name": "m", "numbers": NUMBERS[:20]}]}
+
+
+def health(port, path):
+    """(status, body) of /healthz or /readyz."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                    timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
 
 
 def scrape(port):
@@ -42,7 +55,7 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
             for i, n in enumerate(NUMBERS)] + [(None, "not json", None)]
     lib.produce(cluster.bootstrap, "requests", reqs)
     cfg = lib.base_config(cluster, endpoint, "metrics")
-    cfg["metrics.listen"] = "127.0.0.1:0"
+    cfg["metrics.listen"] = "0.0.0.0:0"  # any address named; reached over loopback
     cfg["aws.rate_limit"] = "0"
     d = lib.Daemon(cfg)
     m = d.wait_log(r"metrics on http://\S+ \(port (\d+)\)", 20)
@@ -60,13 +73,19 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
     for r in results:
         want[r["json"]["Outcome"]] = want.get(r["json"]["Outcome"], 0) + 1
     for kind in ("deleted", "not_found", "rejected", "conflict", "denied", "failed"):
-        tap.is_(v.get('optout_outcomes_total{outcome="%s"}' % kind, 0),
+        tap.is_(sum(val for k, val in v.items()
+                    if k.startswith('optout_outcomes_total{outcome="%s",' % kind)),
                 float(want.get(kind, 0)), "outcomes_total{%s} matches the results topic" % kind)
     calls = endpoint.calls()
     total_calls = sum(val for k, val in v.items() if k.startswith("optout_api_calls_total{"))
     tap.is_(total_calls, float(len(calls)), "api_calls_total matches the endpoint's calls")
-    tap.is_(v.get('optout_api_calls_total{status="400",code="ThrottlingException"}'), 2.0,
-            "throttled calls counted by status and code")
+    tap.is_(v.get('optout_api_calls_total{status="400",code="ThrottlingException",'
+                  'region="us-east-1"}'), 2.0,
+            "throttled calls counted by status, code and region")
+    tap.is_(v.get('optout_outcomes_total{outcome="rejected",region=""}'), 1.0,
+            "the unparsable record's outcome has region=\"\"")
+    tap.is_(v.get('optout_outcomes_total{outcome="deleted",region="us-east-1"}'),
+            float(want.get("deleted", 0)), "deleted outcomes labelled us-east-1")
     tap.is_(v.get("optout_throttled_total"), 2.0, "throttled_total")
     tap.is_(v.get('optout_retries_total{reason="throttle"}'), 2.0, "retries by reason: throttle")
     tap.is_(v.get('optout_retries_total{reason="transient"}'), 1.0, "retries by reason: transient")
@@ -84,6 +103,15 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
            "build_info")
     tap.ok(all(re.match(r"^(# (HELP|TYPE) )?optout_[a-z_]+", l) for l in text.splitlines() if l),
            "every series is named optout_*")
+    tap.ok(v.get('optout_rebalances_total{kind="assign"}', 0) >= 1,
+           "a rebalance (the first assignment) counted")
+    tap.is_(health(port, "/healthz"), (200, "ok\n"), "/healthz: 200 ok")
+    tap.is_(health(port, "/readyz"), (200, "ready\n"), "/readyz: 200 ready")
+    d.signal(signal.SIGHUP)
+    lib.wait_until(lambda: scrape(port)[2].get('optout_reloads_total{result="ok"}') == 1.0,
+                   10, 0.3)
+    tap.is_(scrape(port)[2].get('optout_reloads_total{result="ok"}'), 1.0,
+            "SIGHUP: optout_reloads_total{result=\"ok\"} 1")
     try:
         urllib.request.urlopen("http://127.0.0.1:%d/other" % port, timeout=5)
         tap.ok(False, "other paths: 404")

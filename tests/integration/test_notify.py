@@ -12,6 +12,7 @@ Notifications arrive on their own datagram socket, independently of the log:
 a test waits for them (Daemon.wait_notify*, with a timeout), it never reads
 them once right after a log line."""
 import json
+import os
 import re
 import signal
 import time
@@ -56,14 +57,33 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
     endpoint.set_state(STATE)
     cfg = lib.base_config(cluster, endpoint, "notify")
     cfg["log.level"] = "info"
-    d = lib.Daemon(cfg, env={"WATCHDOG_USEC": "1000000"})
+    # Keys from systemd credentials, which a reload reads again.
+    creds_dir = lib.tempdir("oe-notify-creds-")
+    for name, value in (("aws-access-key-id", lib.TEST_AKID),
+                        ("aws-secret-access-key", lib.TEST_SECRET)):
+        with open(os.path.join(creds_dir, name), "w") as f:
+            f.write(value + "\n")
+    d = lib.Daemon(cfg, env={"WATCHDOG_USEC": "1000000",
+                             "AWS_ACCESS_KEY_ID": None,
+                             "AWS_SECRET_ACCESS_KEY": None,
+                             "CREDENTIALS_DIRECTORY": creds_dir})
     tap.ok(d.wait_notify(r"^READY=1$", 30), "READY=1 once subscribed and connected")
     notes = d.notifications()
     tap.ok(notes.index("READY=1") >= 0 and not any(n.startswith("STOPPING")
                                                     for n in notes),
            "READY=1 comes before anything else of note")
-    tap.ok(d.wait_notify(r"^STATUS=(running|waiting for Kafka);", 10),
-           "STATUS= says the state")
+    early = notes[:notes.index("READY=1")] if "READY=1" in notes else []
+    tap.ok("STATUS=starting: resolving AWS credentials" in early and
+           "STATUS=starting: connecting to Kafka" in early,
+           "before READY=1, STATUS= says what start-up waits for: %r" % early)
+    tap.ok(notes[notes.index("READY=1") + 1:][:1] ==
+           ["STATUS=joining the consumer group"],
+           "READY=1 comes with STATUS=joining the consumer group")
+    tap.ok(d.wait_notify(r"^STATUS=(running|joining the consumer group);",
+                         10), "STATUS= says the state")
+    tap.ok(not [n for n in d.notifications()
+                if re.match(r"^STATUS=waiting for Kafka", n)],
+           "brokers up and the group joining: never \"waiting for Kafka\"")
     # Before the first assignment the consumer's lag is unknown.
     tap.ok(d.wait_notify(r"^STATUS=.*; lag unknown$", 10),
            "STATUS= says \"lag unknown\" while the lag is unknown")
@@ -102,6 +122,7 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
     # not be there yet, so it must wait for the notifications it checks.
     d.notify_delay = 0.25
     before = len(d.notifications())
+    log_mark = len(d.log())
     d.signal(signal.SIGHUP)
     tap.ok(d.wait_log(r"reloaded: applied .*aws\.rate_limit", 10),
            "SIGHUP: the safe changes are applied")
@@ -119,6 +140,14 @@ with lib.Cluster(topics=["requests:2", "results:1"]) as cluster, \
            re.match(r"^MONOTONIC_USEC=[0-9]+$", notes[reloading + 1]),
            "RELOADING=1 carries MONOTONIC_USEC=")
     tap.ok(d.alive(), "still running after the reload")
+    # The reload reads the key files again (the refresher says
+    # "credentials refreshed"), without blaming AWS.
+    lib.wait_until(lambda: "credentials refreshed" in d.log()[log_mark:], 10)
+    tap.ok("credentials refreshed" in d.log()[log_mark:] and
+           "AWS rejected" not in d.log()[log_mark:],
+           "a reload reads the credentials again without saying that AWS "
+           "rejected them: %r" % [ln for ln in d.log()[log_mark:].splitlines()
+                                  if "credentials" in ln])
     rewrite({"no.such.key": "1"})
     before = len(d.notifications())
     d.signal(signal.SIGHUP)

@@ -141,6 +141,8 @@ with lib.Cluster(topics=["requests:3", "results:1", "dlq:1"]) as cluster, \
     tap.is_(len(results), len(RECORDS), "one outcome per record")
     by_src = {}
     for m in results:
+        lib.check_outcome(m.value(), "results [%d] offset %d"
+                          % (m.partition(), m.offset()))
         v = json.loads(m.value())
         by_src[(v["Source"]["Partition"], v["Source"]["Offset"])] = (m, v)
     ends = {p: o for p, o in lib.end_offsets(

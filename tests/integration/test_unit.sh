@@ -5,35 +5,22 @@
 # about it (a copy whose commands point at this build's daemon, with the
 # build's man pages on MANPATH, so that the executable and the
 # Documentation= pages are checked too), and "systemd-analyze security
-# --offline=true" rates its exposure at most $MAX_EXPOSURE.
+# --offline=true" rates its exposure at most $MAX_EXPOSURE; every
+# directive is named in the comment of its block (documented line by
+# line), LimitCORE=0 among them.
 # Skips when systemd-analyze is missing (apt-get install systemd).
 set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 unit=$top_builddir/systemd/optout-eraserd.service
 daemon=$top_builddir/optout-eraserd
 MAX_EXPOSURE=1.5
 
-n=0
-fail=0
-ok() { # ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=1
-	fi
-}
-diag() { sed 's/^/# /'; }
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-	echo "1..0 # SKIP systemd-analyze not installed (apt-get install systemd)"
-	exit 77
+	skip_all "systemd-analyze not installed (apt-get install systemd)"
 fi
 if [ ! -f "$unit" ] || [ ! -x "$daemon" ]; then
-	echo "1..0 # SKIP $unit or $daemon not built (run make)"
-	exit 77
+	skip_all "$unit or $daemon not built (run make)"
 fi
 version=$(systemd-analyze --version | sed -n '1s/^systemd \([0-9][0-9]*\).*/\1/p')
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/oe-unit.XXXXXX") || exit 99
@@ -44,7 +31,8 @@ for d in Type=notify NotifyAccess=main Restart=on-failure \
 	'ExecReload=/bin/kill -HUP $MAINPID' DynamicUser=yes \
 	ProtectSystem=strict PrivateTmp=yes NoNewPrivileges=yes \
 	CapabilityBoundingSet= 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
-	SystemCallFilter=@system-service MemoryDenyWriteExecute=yes; do
+	SystemCallFilter=@system-service MemoryDenyWriteExecute=yes \
+	LimitCORE=0; do
 	grep -qxF "$d" "$unit"
 	ok $? "unit has $d"
 done
@@ -53,6 +41,33 @@ for d in WatchdogSec= TimeoutStopSec= LoadCredential=aws-access-key-id: \
 	grep -q "^$d." "$unit"
 	ok $? "unit sets $d"
 done
+# Usage and configuration exit codes are not restarted; 75 (no
+# credentials yet) is.
+grep -qxF 'RestartPreventExitStatus=64 65 66 78' "$unit"
+ok $? "unit has RestartPreventExitStatus=64 65 66 78"
+! grep -q '^RestartPreventExitStatus=.*\b75\b' "$unit"
+ok $? "EX_TEMPFAIL (75) is restarted"
+# A failure that recurs hits a start limit; systemd reads it in [Unit].
+sed -n '/^\[Unit\]/,/^\[/p' "$unit" >"$tmp/unit-section"
+for d in StartLimitIntervalSec=5min StartLimitBurst=5; do
+	grep -qxF "$d" "$tmp/unit-section"
+	ok $? "[Unit] has $d"
+done
+# The sandbox is documented line by line: each directive is named
+# ("Name=") in the comment of its block (the lines since the last blank
+# line or section header).
+awk '/^\[/ || /^[ \t]*$/ { doc = ""; next }
+	/^#/ { doc = doc " " $0; next }
+	{ name = $0; sub(/=.*/, "", name)
+	  if (index(doc, name "=") == 0) print NR ": " name }' \
+	"$unit" >"$tmp/undocumented"
+[ ! -s "$tmp/undocumented" ]
+ok $? "every directive is named in the comment above it"
+diag <"$tmp/undocumented"
+ndirectives=$(grep -c '^[A-Za-z][A-Za-z]*=' "$unit")
+[ "$ndirectives" -ge 50 ]
+ok $? "the check saw the directives ($ndirectives)"
+
 ! grep -n '@[a-zA-Z_]*@' "$unit" >"$tmp/left"
 ok $? "every @placeholder@ is substituted"
 diag <"$tmp/left"
@@ -99,5 +114,4 @@ else
 	echo "# systemd ${version:-?} < 250: no security --offline, score not checked"
 fi
 
-echo "1..$n"
-exit $fail
+done_testing

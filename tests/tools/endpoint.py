@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """endpoint.py - a local stand-in for the Pinpoint SMS Voice V2 API.
 
-It serves the single action the daemon calls, DeleteOptedOutNumber, over real
-HTTP/1.1 with keep-alive, and judges every request the way the service would,
+It serves the action the daemon calls, DeleteOptedOutNumber, and the
+read-only DescribeOptOutLists that its --preflight calls, over real HTTP/1.1
+with keep-alive, and judges every request the way the service would,
 but without sharing a line of code with the daemon's own signer: the SigV4
 signature is recomputed with botocore's SigV4Auth from the headers the client
 listed in SignedHeaders and the exact body bytes it sent. Input constraints,
@@ -69,6 +70,8 @@ control interface (unsigned JSON, loopback only):
   POST /_test/faults  replace the fault rules (a list, or {"faults": [...],
                       "seed": N} to make "rate" draws repeatable)
   GET  /_test/faults  remaining fault rules
+  POST /_test/release ends the wait of every call held by a "hold" fault,
+                      now and until the fault rules are next replaced
   GET  /_test/calls   every API call received, in arrival order: time (Unix
                       s), seq, region, akid, list, number, status, code
                       (error code, or the fault kind), fault, quota (true
@@ -79,7 +82,8 @@ control interface (unsigned JSON, loopback only):
                       answers}, "fetches": [{time, source, status, akid,
                       detail}], "issued": [{akid, source, issued_at,
                       expires_at, expiration, expired}]}; kinds: container,
-                      imds_token, imds_role, imds (credentials), sts
+                      imds_token, imds_role, imds (credentials), sts,
+                      assume_role
   POST /_test/expire_credentials
                       {"akid": A} expires that credential now (issued or
                       static); {} expires every issued credential
@@ -93,6 +97,11 @@ state:
    "credentials": [{"akid": "...", "secret": "...", "token": null,
                     "expired": false, "denied": false}],
    "lists": [{"region": "us-east-1", "name": "marketing",
+              "account": "123456789012",  (default: the state's account;
+                                 another account's list is seen only by
+                                 credentials acting in that account, such
+                                 as a role's: DescribeOptOutLists and
+                                 DeleteOptedOutNumber)
               "numbers": ["+14155550100",
                           {"number": "+14155550101", "opted_out_at": 1.7e9,
                            "end_user": false}],
@@ -104,15 +113,22 @@ state:
                                  region without its own entry, each with its
                                  own bucket); burst defaults to max(1, rate)
    "issue": {"lifetime_s": 900,  lifetime of issued credentials
-             "fail": {"container": 0, "imds": 0, "sts": 0}},
+             "fail": {"container": 0, "imds": 0, "sts": 0,
+                      "assume_role": 0}},
                                  the next N fetches from that source fail
                                  (500; -1 = always)
    "container_token": null,      when set, GET /_creds/container needs
                                  exactly this Authorization header
    "imds_role": "optout-role",   the instance profile role name
    "imds_v1": false,             true: IMDS answers without a session token
-   "web_identity_token": null}   when set, AssumeRoleWithWebIdentity needs
+   "web_identity_token": null,   when set, AssumeRoleWithWebIdentity needs
                                  exactly this WebIdentityToken
+   "roles": {}}                  the trust of roles for AssumeRole:
+                                 {"<role ARN>": {"trusted": ["AKID", ...],
+                                 "external_id": "..."}}; a role not named
+                                 here trusts every key; "trusted" absent =
+                                 every key; "external_id" absent = none
+                                 asked (one sent anyway is accepted)
   A number given as a string was opted out by the end user when the list was
   loaded. "recently_deleted" records an earlier deletion (default: one day
   ago); deleting that number again while it is (re-)listed and the deletion
@@ -135,8 +151,9 @@ adds the header x-amz-retry-after: N to the fault's answer.
                   request id
   "proxy" or "proxy:<code>"
                   what a proxy, WAF or captive portal in the way answers:
-                  that status (default 403; 403, 404 and 407 are the usual
-                  ones, any of 100..599 is taken) with its own text/html
+                  that status (default 403; 403, 404, 407 and a
+                  gateway's 502, 503 and 504 are the usual ones, any of
+                  100..599 is taken) with its own text/html
                   page, no x-amzn-RequestId and no error type; 407 also
                   sends Proxy-Authenticate: Basic realm="proxy".  The call
                   is logged with code "proxy".  Example, every call of one
@@ -151,10 +168,30 @@ adds the header x-amz-retry-after: N to the fault's answer.
                   connection, up to 5 times: use times 7 or more to be
                   sure a reset reaches the caller)
   "slow:<ms>"     wait, then process the request normally
+  "hold:<ms>"     like slow, but the wait ends early at POST /_test/release
+                  (so a test can hold a call for as long as it measures
+                  something else, however slow the machine)
   "bloated:<n>"   process the request normally; a success answers with n
                   extra members ("00000": 0, "00001": 0, ...; default
                   100000: a body of about 1 MB) before the modelled ones,
                   as a hostile or broken service might
+  The faults below stand for answers broken on the wire; none of them
+  processes the request (the number stays on its list), and each is logged
+  with its kind as the code:
+  "truncated"     200 with a request id and a Content-Length 100 bytes
+                  larger than the body sent, then the connection closes
+  "cut"           200 with a request id, half of the body sent, then the
+                  connection is reset (RST) mid-answer
+  "slowloris:<ms>"
+                  a 200 answer whose status line and headers come one byte
+                  every <ms> milliseconds (then the body at once), as long
+                  as the client keeps the connection open
+  "slowbody:<ms>" the headers of a 200 answer at once, then its body one
+                  byte every <ms> milliseconds
+  "huge:<n>"      200 with a request id and a JSON object body of n bytes
+                  (default 4194304; give more than the client's cap: under
+                  it the body is a JSON object, a success without the
+                  modelled members)
 
 quota: after a call authenticates (faults come first), its signing region's
 bucket must hold a token, else ThrottlingException (400, "Rate exceeded");
@@ -186,6 +223,20 @@ API until issued + issue.lifetime_s, then ExpiredTokenException):
                            web_identity_token is set and differs;
                            DurationSeconds is checked (900..43200) but the
                            lifetime is issue.lifetime_s
+  POST /_sts/ Action=AssumeRole (or any form POST as above)
+                           STS AssumeRole, SigV4-signed for service "sts"
+                           with a known credential (checked with botocore
+                           like the API; auth errors are STS's XML ones,
+                           403: IncompleteSignature, SignatureDoesNotMatch,
+                           InvalidClientTokenId, ExpiredToken); RoleArn,
+                           RoleSessionName, ExternalId, DurationSeconds
+                           (900..43200) are validated; a role whose trust
+                           (state "roles") does not name the signing key,
+                           or whose external_id differs from ExternalId, is
+                           AccessDenied (403). The issued credentials last
+                           min(DurationSeconds or 3600, issue.lifetime_s)
+                           and act in the role's account: a list ARN they
+                           name must be of that account
 
 choices where the real service is not documented:
   - modeled errors use the model's error.httpStatusCode when present, else
@@ -216,6 +267,14 @@ choices where the real service is not documented:
     INSUFFICIENT_ACCOUNT_REPUTATION) sends that Reason. "denied" on a
     credential denies every call made with it.
   - OptedOutTimestamp in a success is when the number was opted out.
+  - DescribeOptOutLists lists the signing region's lists by name (or only
+    the OptOutListNames asked for: an unknown one is
+    ResourceNotFoundException), MaxResults (1..100, default 100) per page,
+    NextToken an opaque string; CreatedTimestamp is the list's
+    "created_at" (default: when the state first named it). Owner SHARED
+    lists nothing. A credential's "denied" denies it too, and its
+    "describe_denied" (true or a Reason) denies only this action; a list's
+    "denied" does not (the action is granted on the account's lists).
 """
 
 SERVICE = 'pinpoint-sms-voice-v2'
@@ -223,6 +282,7 @@ SIGNING_NAME = 'sms-voice'
 SERVICE_NS = 'com.amazonaws.pinpointsmsvoicev2'
 CORAL_NS = 'com.amazon.coral.service'
 OPERATION = 'DeleteOptedOutNumber'
+DESCRIBE = 'DescribeOptOutLists'
 CONTENT_TYPE = 'application/x-amz-json-1.0'
 DEFAULT_ACCOUNT = '123456789012'
 DEFAULT_CREDENTIALS = 'AKIDTESTEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
@@ -233,8 +293,16 @@ AMZ_DATE = '%Y%m%dT%H%M%SZ'
 DEFAULT_LIFETIME = 900
 DEFAULT_IMDS_ROLE = 'optout-role'
 AKID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-CRED_SOURCES = ('container', 'imds', 'sts')
-FETCH_KINDS = ('container', 'imds_token', 'imds_role', 'imds', 'sts')
+CRED_SOURCES = ('container', 'imds', 'sts', 'assume_role')
+FETCH_KINDS = ('container', 'imds_token', 'imds_role', 'imds', 'sts',
+               'assume_role')
+STS_AUTH_CODES = {'IncompleteSignatureException': 'IncompleteSignature',
+                  'InvalidSignatureException': 'SignatureDoesNotMatch',
+                  'UnrecognizedClientException': 'InvalidClientTokenId',
+                  'ExpiredTokenException': 'ExpiredToken',
+                  'MissingAuthenticationTokenException':
+                      'MissingAuthenticationToken'}
+ROLE_ARN_RE = r'arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}'
 IMDS_TOKEN_HEADER = 'X-aws-ec2-metadata-token'
 IMDS_TTL_HEADER = 'X-aws-ec2-metadata-token-ttl-seconds'
 IMDS_CREDS_PATH = '/latest/meta-data/iam/security-credentials'
@@ -265,6 +333,7 @@ class Model:
         self.target_prefix = self.service.metadata['targetPrefix']
         self.operation = self.service.operation_model(OPERATION)
         self.input = self.operation.input_shape
+        self.describe = self.service.operation_model(DESCRIBE)
         # Shape.metadata leaves out "fault", so read the raw shape data.
         raw = session.get_service_data(SERVICE)['shapes']
         self.errors = {}
@@ -329,8 +398,8 @@ class VerifyingSigV4(SigV4Auth):
     Everything else (canonical form, hashing, key derivation) is botocore's.
     """
 
-    def __init__(self, credentials, region, signed):
-        super().__init__(credentials, SIGNING_NAME, region)
+    def __init__(self, credentials, region, signed, service=SIGNING_NAME):
+        super().__init__(credentials, service, region)
         self._signed = signed
 
     def headers_to_sign(self, request):
@@ -346,14 +415,20 @@ def amz_date(epoch):
 
 
 class OptOutList:
-    def __init__(self, region, name):
+    def __init__(self, region, name, account=None):
         self.region = region
         self.name = name
+        self.account = account  # None: the state's account
         self.numbers = {}   # number -> {"opted_out_at": float, "end_user": bool}
         self.deleted = {}   # number -> deleted_at
         self.denied = False
+        self.created = None
 
     def merge(self, spec, now):
+        if 'created_at' in spec:
+            self.created = _number(spec['created_at'], 'created_at')
+        elif self.created is None:
+            self.created = now
         for item in spec.get('numbers', []):
             if isinstance(item, str):
                 item = {'number': item}
@@ -382,12 +457,14 @@ class OptOutList:
         return {
             'region': self.region,
             'name': self.name,
-            'arn': list_arn(self.region, account, self.name),
+            'account': self.account or account,
+            'arn': list_arn(self.region, self.account or account, self.name),
             'numbers': [dict(number=n, **v)
                         for n, v in sorted(self.numbers.items())],
             'recently_deleted': [{'number': n, 'deleted_at': t}
                                  for n, t in sorted(self.deleted.items())],
             'denied': self.denied,
+            'created_at': self.created,
         }
 
 
@@ -467,6 +544,7 @@ class State:
         self.issued = {}        # akid -> credential dict (see issue())
         self.imds_tokens = {}   # token -> time.monotonic() expiry
         self.fetches = []       # credential source requests, in order
+        self.released = threading.Event()  # ends "hold" waits
         self.load({})
 
     def defaults(self):
@@ -474,7 +552,7 @@ class State:
                 'credentials': self.default_credentials, 'quota': {},
                 'issue': {}, 'container_token': None,
                 'imds_role': DEFAULT_IMDS_ROLE, 'imds_v1': False,
-                'web_identity_token': None}
+                'web_identity_token': None, 'roles': {}}
 
     @staticmethod
     def parse_settings(spec, base):
@@ -511,7 +589,9 @@ class State:
             creds[c['akid']] = {'akid': c['akid'], 'secret': c['secret'],
                                 'token': token,
                                 'expired': bool(c.get('expired', False)),
-                                'denied': c.get('denied', False)}
+                                'denied': c.get('denied', False),
+                                'describe_denied': c.get('describe_denied',
+                                                         False)}
         out['credentials'] = creds
         quota = {}
         if not isinstance(merged['quota'], dict):
@@ -545,6 +625,29 @@ class State:
         if not out['imds_role']:
             raise ValueError('imds_role must be a non-empty string')
         out['imds_v1'] = bool(merged['imds_v1'])
+        out['roles'] = State.parse_roles(merged['roles'])
+        return out
+
+    @staticmethod
+    def parse_roles(roles):
+        if not isinstance(roles, dict):
+            raise ValueError('roles must be {"<role ARN>": {"trusted": '
+                             '[..], "external_id": ..}}')
+        out = {}
+        for arn, trust in roles.items():
+            if not re.fullmatch(ROLE_ARN_RE, arn) or \
+                    not isinstance(trust, dict) or \
+                    set(trust) - {'trusted', 'external_id'}:
+                raise ValueError('roles: %s: a role ARN and {"trusted", '
+                                 '"external_id"}' % arn)
+            trusted = trust.get('trusted')
+            if trusted is not None and (
+                    not isinstance(trusted, list) or
+                    not all(isinstance(a, str) for a in trusted)):
+                raise ValueError('roles: %s: trusted must be a list of '
+                                 'access key ids' % arn)
+            out[arn] = {'trusted': trusted,
+                        'external_id': _opt_string(trust, 'external_id')}
         return out
 
     def load(self, spec):
@@ -584,8 +687,16 @@ class State:
             region = spec.get('region', 'us-east-1')
             if not isinstance(region, str):
                 raise ValueError('list region must be a string')
-            key = (region, spec['name'])
-            lst = self.lists.get(key) or OptOutList(region, spec['name'])
+            account = spec.get('account')
+            if account is not None and (not isinstance(account, str) or
+                                        not re.fullmatch(r'\d{12}',
+                                                         account)):
+                raise ValueError('list account must be 12 digits')
+            if account == self.account:
+                account = None
+            key = (region, account or '', spec['name'])
+            lst = self.lists.get(key) or OptOutList(region, spec['name'],
+                                                    account)
             lst.merge(spec, now)
             self.lists[key] = lst
 
@@ -610,7 +721,8 @@ class State:
                 raise ValueError('fault "retry_after_ms" must be an integer '
                                  '>= 0')
             kind = r['fault']
-            if kind.startswith('slow:') or kind.startswith('http:'):
+            if kind.startswith(('slow:', 'hold:', 'http:', 'slowloris:',
+                                'slowbody:', 'huge:')):
                 int(kind.split(':', 1)[1])
             if kind.startswith('proxy:') and \
                     not 100 <= int(kind.split(':', 1)[1]) <= 599:
@@ -622,6 +734,7 @@ class State:
         if seed is not None:
             self.rng.seed(seed)
         self.faults = out
+        self.released.clear()
 
     @staticmethod
     def _matches(rule, region, akid, list_given, list_name, number):
@@ -683,10 +796,11 @@ class State:
             cred['expired'] = True
         return cred
 
-    def issue_credentials(self, source):
+    def issue_credentials(self, source, lifetime=None, role_arn=None):
         """New temporary credentials, accepted until now + lifetime."""
         now = self.now()
-        lifetime = self.issue['lifetime_s']
+        if lifetime is None or lifetime > self.issue['lifetime_s']:
+            lifetime = self.issue['lifetime_s']
         cred = {
             'akid': 'ASIA' + _random_text(AKID_ALPHABET, 16),
             'secret': base64.b64encode(os.urandom(30)).decode('ascii'),
@@ -695,6 +809,9 @@ class State:
             'issued_at': now,
             'expires': float(int(now + lifetime)),
         }
+        if role_arn is not None:
+            cred['role_arn'] = role_arn
+            cred['account'] = role_arn.split(':')[4]
         self.issued[cred['akid']] = cred
         return cred
 
@@ -767,6 +884,7 @@ class State:
             'imds_role': self.imds_role,
             'imds_v1': self.imds_v1,
             'web_identity_token': self.web_identity_token,
+            'roles': {k: dict(v) for k, v in self.roles.items()},
             'lists': [lst.to_json(self.account)
                       for _, lst in sorted(self.lists.items())],
         }
@@ -1053,6 +1171,9 @@ class Handler(BaseHTTPRequestHandler):
                 params[name] = values[-1]
         action = params.get('Action')
         version = params.get('Version')
+        if action == 'AssumeRole' and version == STS_VERSION:
+            self.assume_role(params, body, request_id)
+            return
         if action != 'AssumeRoleWithWebIdentity' or version != STS_VERSION:
             with state.lock:
                 state.log_fetch('sts', 400, action=action)
@@ -1063,30 +1184,13 @@ class Handler(BaseHTTPRequestHandler):
         role_arn = params.get('RoleArn')
         session = params.get('RoleSessionName')
         web_token = params.get('WebIdentityToken')
-        bad = ["Value null at '%s' failed to satisfy constraint: Member "
-               "must not be null" % name
-               for name, value in (('roleArn', role_arn),
-                                   ('roleSessionName', session),
-                                   ('webIdentityToken', web_token))
-               if value is None]
-        if session is not None and not re.fullmatch(r'[\w+=,.@-]{2,64}',
-                                                    session):
-            bad.append("Value '%s' at 'roleSessionName' failed to satisfy "
-                       "constraint: Member must satisfy regular expression "
-                       "pattern: [\\w+=,.@-]*" % session)
-        duration = params.get('DurationSeconds')
-        if duration is not None and not (
-                duration.isdigit() and 900 <= int(duration) <= 43200):
-            bad.append("Value '%s' at 'durationSeconds' failed to satisfy "
-                       "constraint: Member must have value between 900 and "
-                       "43200" % duration)
+        invalid = self.sts_validation(
+            params, ('RoleArn', 'RoleSessionName', 'WebIdentityToken'))
         detail = {'role_arn': role_arn, 'session': session}
         with state.lock:
-            if bad:
+            if invalid is not None:
                 state.log_fetch('sts', 400, **detail)
-                reply = ('ValidationError', '%d validation error%s '
-                         'detected: %s' % (len(bad), '' if len(bad) == 1
-                                           else 's', '; '.join(bad)))
+                reply = ('ValidationError', invalid)
             elif not re.fullmatch(r'arn:aws[a-z-]*:iam::\d{12}:role/'
                                   r'[\w+=,.@/-]{1,512}', role_arn):
                 state.log_fetch('sts', 400, **detail)
@@ -1139,6 +1243,110 @@ class Handler(BaseHTTPRequestHandler):
                 _random_text(AKID_ALPHABET, 17), e(session),
                 e(cred['token']), e(cred['secret']),
                 iso_z(cred['expires']), cred['akid'], request_id),
+            [('x-amzn-RequestId', request_id), ('Content-Type', 'text/xml')])
+
+    def sts_validation(self, params, need):
+        """STS's ValidationError messages for @params (None = fine)."""
+        bad = ["Value null at '%s' failed to satisfy constraint: Member "
+               "must not be null" % (name[0].lower() + name[1:])
+               for name in need if params.get(name) is None]
+        for name, chars, size in (('RoleSessionName', r'[\w+=,.@-]',
+                                   '{2,64}'),
+                                  ('ExternalId', r'[\w+=,.@:/-]',
+                                   '{2,1224}')):
+            value = params.get(name)
+            if value is not None and not re.fullmatch(chars + size, value):
+                bad.append("Value '%s' at '%s' failed to satisfy constraint:"
+                           " Member must satisfy regular expression pattern:"
+                           " %s*" % (value, name[0].lower() + name[1:],
+                                     chars.replace('/', '\\/')))
+        duration = params.get('DurationSeconds')
+        if duration is not None and not (
+                duration.isdigit() and 900 <= int(duration) <= 43200):
+            bad.append("Value '%s' at 'durationSeconds' failed to satisfy "
+                       "constraint: Member must have value between 900 and "
+                       "43200" % duration)
+        if not bad:
+            return None
+        return '%d validation error%s detected: %s' % (
+            len(bad), '' if len(bad) == 1 else 's', '; '.join(bad))
+
+    def assume_role(self, params, body, request_id):
+        """STS AssumeRole: SigV4 for "sts" with a known key, the role's
+        trust and ExternalId checked, credentials of the role's account."""
+        state = self.server.state
+        role_arn = params.get('RoleArn')
+        session = params.get('RoleSessionName')
+        detail = {'action': 'AssumeRole', 'role_arn': role_arn,
+                  'session': session,
+                  'external_id': params.get('ExternalId')}
+        try:
+            auth = self.authenticate(body, service='sts',
+                                     need=('host', 'x-amz-date'))
+        except ApiError as e:
+            detail['signer'] = getattr(e, 'auth', {}).get('akid')
+            with state.lock:
+                state.log_fetch('assume_role', 403, **detail)
+            self.sts_error(403, 'Sender', STS_AUTH_CODES.get(e.code, e.code),
+                           e.message, request_id)
+            return
+        caller = auth['akid']
+        detail['signer'] = caller
+        invalid = self.sts_validation(
+            params, ('RoleArn', 'RoleSessionName'))
+        if invalid is None and not re.fullmatch(ROLE_ARN_RE, role_arn):
+            invalid = 'Request ARN is invalid'
+        with state.lock:
+            trust = state.roles.get(role_arn) or {}
+            trusted = trust.get('trusted')
+            want_external = trust.get('external_id')
+            if invalid is not None:
+                status, reply = 400, ('ValidationError', invalid)
+            elif (trusted is not None and caller not in trusted) or (
+                    want_external is not None and
+                    params.get('ExternalId') != want_external):
+                status, reply = 403, (
+                    'AccessDenied', 'User: arn:aws:iam::%s:user/optout is '
+                    'not authorized to perform: sts:AssumeRole on resource: '
+                    '%s' % (state.account, role_arn))
+            elif state.should_fail('assume_role'):
+                status, reply = 500, ('InternalFailure',
+                                      'An internal error occurred.')
+            else:
+                duration = int(params.get('DurationSeconds') or 3600)
+                cred = state.issue_credentials('assume_role', duration,
+                                               role_arn)
+                status, reply = 200, None
+            state.log_fetch('assume_role', status,
+                            cred if status == 200 else None, **detail)
+        if reply is not None:
+            self.sts_error(status, 'Receiver' if status == 500 else 'Sender',
+                           reply[0], reply[1], request_id)
+            return
+        e = xml_escape
+        role = role_arn.rsplit('/', 1)[-1]
+        self.send(200, (
+            '<AssumeRoleResponse xmlns="%s">\n'
+            '  <AssumeRoleResult>\n'
+            '    <AssumedRoleUser>\n'
+            '      <AssumedRoleId>AROA%s:%s</AssumedRoleId>\n'
+            '      <Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn>\n'
+            '    </AssumedRoleUser>\n'
+            '    <Credentials>\n'
+            '      <AccessKeyId>%s</AccessKeyId>\n'
+            '      <SecretAccessKey>%s</SecretAccessKey>\n'
+            '      <SessionToken>%s</SessionToken>\n'
+            '      <Expiration>%s</Expiration>\n'
+            '    </Credentials>\n'
+            '  </AssumeRoleResult>\n'
+            '  <ResponseMetadata>\n'
+            '    <RequestId>%s</RequestId>\n'
+            '  </ResponseMetadata>\n'
+            '</AssumeRoleResponse>\n') % (
+                STS_NS, _random_text(AKID_ALPHABET, 17), e(session),
+                cred['account'], e(role), e(session), cred['akid'],
+                e(cred['secret']), e(cred['token']), iso_z(cred['expires']),
+                request_id),
             [('x-amzn-RequestId', request_id), ('Content-Type', 'text/xml')])
 
     # ----------------------------------------------------- control interface
@@ -1206,6 +1414,9 @@ class Handler(BaseHTTPRequestHandler):
                 seed = data.get('seed')
                 data = data.get('faults', [])
             state.set_faults(data if data is not None else [], seed)
+            return {'ok': True}
+        if path == '/_test/release':
+            state.released.set()
             return {'ok': True}
         if path == '/_test/reset':
             state.calls = []
@@ -1320,6 +1531,9 @@ class Handler(BaseHTTPRequestHandler):
         if kind == 'slow':
             time.sleep(int(arg) / 1000.0)
             return False
+        if kind == 'hold':
+            self.server.state.released.wait(int(arg) / 1000.0)
+            return False
         if kind == 'bloated':
             call['bloat'] = int(arg) if arg else 100000
             return False
@@ -1354,9 +1568,66 @@ class Handler(BaseHTTPRequestHandler):
             self.record(call, None, 'close')
             self.close_connection = True
             return True
+        if kind in ('truncated', 'cut', 'slowloris', 'slowbody', 'huge'):
+            self.record(call, 200, kind)
+            self.send_broken(kind, arg, call)
+            return True
         self.finish_call(call, self.fault_error(kind, arg or None, call),
                          headers=extra)
         return True
+
+    def send_broken(self, kind, arg, call):
+        """A 200 answer broken on the wire (see "truncated", "cut",
+        "slowloris", "slowbody" and "huge" in ENDPOINT_NOTES)."""
+        body = json.dumps({'OptOutListArn': 'arn:aws:sms-voice:%s:%s:'
+                           'opt-out-list/%s' % (call['region'],
+                                                self.server.state.account,
+                                                call['list']),
+                           'OptOutListName': call['list'],
+                           'OptedOutNumber': call['number'],
+                           'OptedOutTimestamp': int(time.time()),
+                           'EndUserOptedOut': False}).encode('utf-8')
+        size = len(body)
+        if kind == 'huge':
+            size = int(arg) if arg else 4 << 20
+        if kind == 'truncated':
+            size = len(body) + 100
+        head = ('HTTP/1.1 200 OK\r\nx-amzn-RequestId: %s\r\nContent-Type: '
+                '%s\r\nContent-Length: %d\r\nDate: %s\r\n\r\n'
+                % (call['request_id'], CONTENT_TYPE, size,
+                   self.date_time_string())).encode('ascii')
+        self.close_connection = True
+        try:
+            if kind == 'slowloris':
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(int(arg) / 1000.0)
+                self.wfile.write(body)
+            elif kind == 'slowbody':
+                self.wfile.write(head)
+                for i in range(len(body)):
+                    self.wfile.flush()
+                    time.sleep(int(arg) / 1000.0)
+                    self.wfile.write(body[i:i + 1])
+            elif kind == 'huge':
+                self.wfile.write(head + b'{"Pad":"')
+                left = size - len(b'{"Pad":"') - len(b'"}')
+                chunk = b'x' * 65536
+                while left > 0:
+                    self.wfile.write(chunk[:left])
+                    left -= len(chunk)
+                self.wfile.write(b'"}')
+            elif kind == 'cut':
+                self.wfile.write(head + body[:len(body) // 2])
+                self.wfile.flush()
+                self.reset_connection()
+                return
+            else:
+                self.wfile.write(head + body)
+            self.wfile.flush()
+        except OSError:
+            pass    # the client gave up: the point of most of these
 
     # What a proxy, a WAF or a captive portal sends instead of the service.
     PROXY_PAGES = {
@@ -1366,6 +1637,12 @@ class Handler(BaseHTTPRequestHandler):
               'server.'),
         407: ('Proxy Authentication Required', 'This proxy requires '
               'authentication before it forwards the request.'),
+        502: ('Bad Gateway', 'The proxy received an invalid response '
+              'from an upstream server.'),
+        503: ('Service Unavailable', 'No server is available to handle '
+              'this request.'),
+        504: ('Gateway Timeout', 'The upstream server did not answer in '
+              'time.'),
     }
 
     def send_proxy_page(self, call, status, extra):
@@ -1416,8 +1693,11 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------ authentication
 
-    def authenticate(self, body):
-        """Verifies SigV4; returns {"akid", "region", ...} or raises."""
+    def authenticate(self, body, service=SIGNING_NAME,
+                     need=('host', 'x-amz-date', 'x-amz-target',
+                           'content-type')):
+        """Verifies SigV4 for @service with the headers in @need signed;
+        returns {"akid", "region", ...} or raises."""
         state = self.server.state
         info = {}
 
@@ -1455,16 +1735,16 @@ class Handler(BaseHTTPRequestHandler):
             raise fail('IncompleteSignatureException',
                        "Credential should be scoped to a valid region, not "
                        "'%s'. " % fields['Credential'])
-        akid, scope_date, region, service, terminator = scope
+        akid, scope_date, region, _, terminator = scope
         info.update(akid=akid, region=region)
         if terminator != 'aws4_request':
             raise fail('InvalidSignatureException',
                        "Credential should be scoped with a valid terminator: "
                        "'aws4_request', not '%s'. " % terminator)
-        if service != SIGNING_NAME:
+        if scope[3] != service:
             raise fail('InvalidSignatureException',
                        "Credential should be scoped to correct service: "
-                       "'%s'. " % SIGNING_NAME)
+                       "'%s'. " % service)
         if not re.fullmatch(r'[a-z]{2}(-[a-z]+)+-\d+', region):
             raise fail('InvalidSignatureException',
                        'Credential should be scoped to a valid region. ')
@@ -1486,7 +1766,7 @@ class Handler(BaseHTTPRequestHandler):
                                              x_amz_date))
         signed_names = fields['SignedHeaders'].split(';')
         info['signed_headers'] = signed_names
-        need = ['host', 'x-amz-date', 'x-amz-target', 'content-type']
+        need = list(need)
         if 'X-Amz-Security-Token' in self.headers:
             need.append('x-amz-security-token')
         for name in need:
@@ -1545,7 +1825,8 @@ class Handler(BaseHTTPRequestHandler):
                              data=body, headers=dict(signed))
         request.context['timestamp'] = x_amz_date
         signer = VerifyingSigV4(Credentials(akid, cred['secret'],
-                                            cred['token']), region, signed)
+                                            cred['token']), region, signed,
+                                service)
         canonical = signer.canonical_request(request)
         string_to_sign = signer.string_to_sign(request, canonical)
         expected = signer.signature(string_to_sign, request)
@@ -1568,7 +1849,9 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         want_target = '%s.%s' % (model.target_prefix, OPERATION)
         target = (self.headers.get('X-Amz-Target') or '').strip()
-        if target != want_target:
+        if target == '%s.%s' % (model.target_prefix, DESCRIBE):
+            want_target = target
+        elif target != want_target:
             raise ApiError('UnknownOperationException',
                            'Unknown operation %s' % (target or '(none)'))
         ctype = self.headers.get('Content-Type', '')
@@ -1583,6 +1866,8 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError as e:
                 what = 'Unable to parse the request body as JSON: %s' % e
             raise ApiError('SerializationException', what)
+        if want_target.endswith('.' + DESCRIBE):
+            return self.describe_lists(auth, params)
         for name in model.input.members:
             value = params.get(name)
             if value is not None and not isinstance(value, str):
@@ -1610,8 +1895,10 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             if cred.get('denied'):
                 raise self.access_denied(cred['denied'], auth, given, state)
-            name = self.resolve_list(given, region, state.account, model)
-            lst = state.lists.get((region, name)) if name else None
+            account = cred.get('account', state.account)
+            name = self.resolve_list(given, region, account, model)
+            lst = state.lists.get((region, '' if account == state.account
+                                   else account, name)) if name else None
             if lst is None:
                 raise ApiError('ResourceNotFoundException',
                                'Opt-out list %s does not exist.' % given,
@@ -1639,13 +1926,95 @@ class Handler(BaseHTTPRequestHandler):
             del lst.numbers[number]
             lst.deleted[number] = now
             return {
-                'OptOutListArn': list_arn(lst.region, state.account,
+                'OptOutListArn': list_arn(lst.region,
+                                          lst.account or state.account,
                                           lst.name),
                 'OptOutListName': lst.name,
                 'OptedOutNumber': number,
                 'OptedOutTimestamp': entry['opted_out_at'],
                 'EndUserOptedOut': entry['end_user'],
             }
+
+    def describe_lists(self, auth, params):
+        """DescribeOptOutLists: a page of the signing region's lists."""
+        state = self.server.state
+        shape = self.server.model.describe.input_shape
+        names = params.get('OptOutListNames')
+        token = params.get('NextToken')
+        limit = params.get('MaxResults', 100)
+        owner = params.get('Owner', 'SELF')
+        if names is not None and (not isinstance(names, list) or any(
+                not isinstance(n, str) for n in names)):
+            raise ApiError('SerializationException',
+                           'Expected a list of strings for member '
+                           'OptOutListNames')
+        if not isinstance(limit, int) or isinstance(limit, bool) or \
+                (token is not None and not isinstance(token, str)) or \
+                not isinstance(owner, str):
+            raise ApiError('SerializationException',
+                           'Expected a number for MaxResults and strings '
+                           'for NextToken and Owner')
+        meta = shape.members['MaxResults'].metadata
+        bad = []
+        if not meta['min'] <= limit <= meta['max']:
+            bad.append(('MaxResults', limit, 'Member must have value '
+                        'between %d and %d' % (meta['min'], meta['max'])))
+        most = shape.members['OptOutListNames'].metadata['max']
+        if names is not None and len(names) > most:
+            bad.append(('OptOutListNames', names, 'Member must have length '
+                        'less than or equal to %d' % most))
+        # Owner is newer than some botocore models: then only SELF.
+        owners = shape.members['Owner'].metadata['enum'] \
+            if 'Owner' in shape.members else ['SELF']
+        if owner not in owners:
+            bad.append(('Owner', owner, 'Member must satisfy enum value '
+                        'set: %s' % owners))
+        if token is not None and not token.isdigit():
+            bad.append(('NextToken', token, 'Invalid pagination token'))
+        if bad:
+            raise ApiError('ValidationException', '%d validation error%s '
+                           'detected: %s' % (len(bad), '' if len(bad) == 1
+                                             else 's', '; '.join(
+                                                 "Value '%s' at '%s' failed "
+                                                 "to satisfy constraint: %s"
+                                                 % (v, n[0].lower() + n[1:],
+                                                    m) for n, v, m in bad)),
+                           Reason='FIELD_VALIDATION_FAILED',
+                           Fields=[{'Name': n, 'Message': m}
+                                   for n, _, m in bad])
+        region = auth['region']
+        with state.lock:
+            cred = auth['cred']
+            denied = cred.get('describe_denied') or cred.get('denied')
+            if denied:
+                raise self.access_denied(denied, auth, '*', state,
+                                         action=DESCRIBE)
+            account = cred.get('account', state.account)
+            mine = sorted((lst for (r, a, _), lst in state.lists.items()
+                           if r == region and (a or state.account) ==
+                           account), key=lambda lst: lst.name)
+            if names is not None:
+                by_name = {lst.name: lst for lst in mine}
+                for n in names:
+                    if self.list_name_of(n) not in by_name:
+                        raise ApiError('ResourceNotFoundException',
+                                       'Opt-out list %s does not exist.' % n,
+                                       ResourceType='opt-out-list',
+                                       ResourceId=n)
+                mine = [by_name[self.list_name_of(n)] for n in names]
+            if owner == 'SHARED':
+                mine = []
+            start = int(token) if token else 0
+            page = mine[start:start + limit]
+            out = {'OptOutLists': [
+                {'OptOutListArn': list_arn(lst.region,
+                                           lst.account or state.account,
+                                           lst.name),
+                 'OptOutListName': lst.name,
+                 'CreatedTimestamp': lst.created} for lst in page]}
+            if start + limit < len(mine):
+                out['NextToken'] = str(start + limit)
+            return out
 
     @staticmethod
     def resolve_list(given, region, account, model):
@@ -1667,10 +2036,13 @@ class Handler(BaseHTTPRequestHandler):
         return m.group(6)
 
     @staticmethod
-    def access_denied(denied, auth, given, state, lst=None):
-        arn = list_arn(lst.region, state.account, lst.name) if lst else \
+    def access_denied(denied, auth, given, state, lst=None,
+                      action=OPERATION):
+        arn = list_arn(lst.region, lst.account or state.account,
+                       lst.name) if lst else \
             'arn:aws:sms-voice:%s:%s:opt-out-list/%s' % (
-                auth['region'], state.account, given)
+                auth['region'], auth['cred'].get('account', state.account),
+                given)
         if isinstance(denied, str):
             return ApiError('AccessDeniedException',
                             'Access denied: %s.' % denied, Reason=denied)
@@ -1678,8 +2050,8 @@ class Handler(BaseHTTPRequestHandler):
                         'User: arn:aws:iam::%s:user/%s is not authorized to '
                         'perform: sms-voice:%s on resource: %s because no '
                         'identity-based policy allows the sms-voice:%s '
-                        'action' % (state.account, auth['akid'], OPERATION,
-                                    arn, OPERATION))
+                        'action' % (state.account, auth['akid'], action,
+                                    arn, action))
 
 
 def main(argv=None):

@@ -373,6 +373,57 @@ static void test_budget(void)
 	       "the budget is full again");
 }
 
+/* A 5xx lifts a transport pause (AWS is reachable) but does not refill the
+ * retry budget: an outage of 5xx mixed with proxy pages used to flap between
+ * the two with a full budget each time, retrying with clocks running until
+ * requests failed.  Only a final answer refills it. */
+static void test_budget_flapping(void)
+{
+	struct breaker b;
+	struct breaker_clock c[10];
+	struct breaker_event busy = ev("us-east-1", BREAKER_BUSY);
+	struct breaker_event page = ev("us-east-1", BREAKER_TRANSPORT);
+	struct breaker_event okay = ev("us-east-1", BREAKER_OK);
+	char reason[BREAKER_REASON_MAX];
+	int64_t now = 1000, nb = 0;
+	int k;
+
+	page.foreign = true;
+	page.http_status = 503;
+	page.code = "NotAnAwsAnswer";
+	/* Room for the transport retries before the streak, and one 5xx. */
+	breaker_init(&b, &policy,
+		     (BREAKER_TRANSPORT_STREAK - 1) * RETRY_TIMEOUT_COST +
+			     RETRY_COST);
+	for (k = 0; k < 10; k++)
+		breaker_clock_submitted(&c[k], now);
+	for (k = 0; k < BREAKER_TRANSPORT_STREAK - 1; k++)
+		is_int(attempt(&b, &c[k], &page, now += 10, &nb),
+		       BREAKER_RETRY, "proxy page %d: retried", k + 1);
+	is_int(attempt(&b, &c[k], &page, now += 10, &nb), BREAKER_HOLD,
+	       "proxy page %d: paused", k + 1);
+	now += BREAKER_PROBE_MIN_MS;
+	is_int(attempt(&b, &c[5], &busy, now, &nb), BREAKER_RETRY,
+	       "a 5xx probe lifts the transport pause and is retried");
+	ok(!breaker_paused(&b, NULL, 0), "resumed");
+	is_int(attempt(&b, &c[6], &busy, now += 10, &nb), BREAKER_HOLD,
+	       "the next 5xx finds the budget spent: held");
+	ok(breaker_paused(&b, reason, sizeof(reason)) &&
+		   strstr(reason, "retry budget exhausted"),
+	   "reason: %s", reason);
+	now += BREAKER_PROBE_MIN_MS;
+	is_int(attempt(&b, &c[7], &busy, now, &nb), BREAKER_HOLD,
+	       "a 5xx probe does not lift the budget pause");
+	now = nb;
+	is_int(attempt(&b, &c[8], &okay, now, &nb), BREAKER_FINAL,
+	       "a final answer");
+	ok(!breaker_paused(&b, NULL, 0), "resumed");
+	for (k = 0; k < BREAKER_TRANSPORT_STREAK - 1; k++)
+		is_int(attempt(&b, &c[k], &page, now += 10, &nb),
+		       BREAKER_RETRY, "after it the budget is full again: "
+				      "proxy page %d retried", k + 1);
+}
+
 int main(void)
 {
 	test_lift_table();
@@ -382,5 +433,6 @@ int main(void)
 	test_foreign();
 	test_probe_and_clocks();
 	test_budget();
+	test_budget_flapping();
 	return tap_done();
 }

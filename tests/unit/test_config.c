@@ -22,6 +22,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "config_secret.h"
 #include "tap.h"
 
 #define NAME "test.conf"
@@ -164,14 +165,14 @@ static const char rate_msg[] =
 static const char level_msg[] =
 	"must be one of err, warning, notice, info, debug";
 static const char listen_msg[] =
-	"must be HOST:PORT with HOST a loopback address (127.0.0.1, [::1] or "
-	"localhost) and PORT 0 to 65535";
+	"must be HOST:PORT with HOST an IPv4 address, an IPv6 address in "
+	"brackets or localhost, and PORT 0 to 65535";
 
 static const struct bad bad_values[] = {
 	{"requests.topic", "", "must not be empty"},
 	{"requests.topic", "a b", topic_msg},
 	{"requests.topic", "a/b", topic_msg},
-	{"requests.topic", "orders # main", topic_msg},
+	{"requests.topic", "orders#main", topic_msg},
 	{"requests.topic", "t\xc3\xa9st", topic_msg},
 	{"requests.topic", ".", "must not be '.' or '..'"},
 	{"requests.topic", "..", "must not be '.' or '..'"},
@@ -204,6 +205,15 @@ static const struct bad bad_values[] = {
 			       "or brackets"},
 	{"aws.profile", "prof]ile", "must not contain spaces, control "
 				    "characters or brackets"},
+	{"aws.role.12345678901", "arn:aws:iam::12345678901:role/r",
+	 "the account id after aws.role. must be 12 digits"},
+	{"aws.role.1234567890123", "arn:aws:iam::123456789012:role/r",
+	 "the account id after aws.role. must be 12 digits"},
+	{"aws.role.123456789012", "arn:aws:iam::123456789012:user/r",
+	 "\"arn:aws:iam::123456789012:user/r\" is not an IAM role ARN "
+	 "(arn:aws:iam::123456789012:role/NAME)"},
+	{"aws.role.123456789012", "arn:aws:iam::210987654321:role/r",
+	 "the role is in account 210987654321, not 123456789012"},
 	{"aws.ca_file", "/nonexistent/ca.pem",
 	 "cannot read: No such file or directory"},
 	{"aws.ca_file", "/", "not a regular file"},
@@ -226,9 +236,10 @@ static const struct bad bad_values[] = {
 	{"metrics.listen", "::1:65535", NULL},
 	{"metrics.listen", "127.9.8.7:80", NULL},
 	{"metrics.listen", "", NULL}, /* off */
-	{"metrics.listen", "0.0.0.0:9464", listen_msg},
-	{"metrics.listen", "192.168.1.10:9464", listen_msg},
-	{"metrics.listen", "[::]:9464", listen_msg},
+	{"metrics.listen", "0.0.0.0:9464", NULL},
+	{"metrics.listen", "192.168.1.10:9464", NULL},
+	{"metrics.listen", "[::]:9464", NULL},
+	{"metrics.listen", "fd00::1:9464", listen_msg},
 	{"metrics.listen", "metrics.example.com:9464", listen_msg},
 	{"metrics.listen", "127.0.0.1", listen_msg},
 	{"metrics.listen", "127.0.0.1:", listen_msg},
@@ -375,6 +386,30 @@ static void test_bad_values(void)
 			  bad_values[i].msg, NULL);
 }
 
+/* aws.role.ACCOUNT: a family of keys, kept by account. */
+static void test_roles(void)
+{
+	struct config cfg;
+	char err[1024] = "";
+	const struct config_prop *p;
+	struct text t;
+
+	try_value("aws.role.210987654321",
+		  "arn:aws:iam::210987654321:role/path/optout", NULL, NULL);
+	file_with(&t, "aws.role.210987654321 = arn:aws:iam::210987654321:"
+		  "role/a\naws.role.333344445555 = arn:aws-cn:iam::"
+		  "333344445555:role/b", NULL, NULL);
+	is_int(load(&cfg, t.buf, NULL, 0, err, sizeof(err)), 0,
+	       "two roles load (%s)", err);
+	p = config_props_find(cfg.aws_roles, "210987654321");
+	is_str(p ? p->value : NULL, "arn:aws:iam::210987654321:role/a",
+	       "roles: kept by account");
+	p = config_props_find(cfg.aws_roles, "333344445555");
+	is_str(p ? p->value : NULL, "arn:aws-cn:iam::333344445555:role/b",
+	       "roles: the second");
+	config_done(&cfg);
+}
+
 /*
  * aws.region must be a region where sms-voice exists (the table, or
  * aws.extra_regions given anywhere: before, after, or as -o).
@@ -422,6 +457,19 @@ static void test_regions(void)
 		 "entry 2 is not a region name (1 to 31 characters of a-z, "
 		 "0-9 and '-'; entries are separated by commas or blanks)",
 		 NULL},
+		{"erase.regions", "us-east-1, eu-west-2", NULL, NULL},
+		{"erase.regions", "us-east-1 ap-southeast-7", "entry 2: sms-voice does not exist in region \"ap-southeast-7\" "
+		 "(partition aws) as far as this build knows; if AWS has "
+		 "launched it there, add the region to aws.extra_regions",
+		 NULL},
+		{"erase.regions", "us-east-1 ap-southeast-7", NULL,
+		 "aws.extra_regions = ap-southeast-7"},
+		{"erase.regions", "us-east-1;mars",
+		 "entry 1 is not a region name (1 to 31 characters of a-z, "
+		 "0-9 and '-'; entries are separated by commas or blanks)",
+		 NULL},
+		{"erase.list_cache_seconds", "1", NULL, NULL},
+		{"erase.list_cache_seconds", "86400", NULL, NULL},
 		{"aws.extra_regions", "ap-southeast-7;eu-west-9",
 		 "entry 1 is not a region name (1 to 31 characters of a-z, "
 		 "0-9 and '-'; entries are separated by commas or blanks)",
@@ -741,13 +789,15 @@ static void test_syntax(void)
 		{"secret not echoed", "kafka.sasl.password hunter2\n",
 		 NAME ":1: expected key = value"},
 		{"unknown key", "requests.topik = x\n",
-		 NAME ":1: requests.topik: unknown key"},
+		 NAME ":1: requests.topik: unknown key (did you mean "
+		      "requests.topic?)"},
 		{"unknown key, case", "\nRequests.topic = x\n",
-		 NAME ":2: Requests.topic: unknown key"},
+		 NAME ":2: Requests.topic: unknown key (did you mean "
+		      "requests.topic?)"},
 		{"unknown key, no prefix dot", "kafka = x\n",
 		 NAME ":1: kafka: unknown key"},
-		{"unknown section", "aws.secret_access_key = x\n",
-		 NAME ":1: aws.secret_access_key: unknown key"},
+		{"unknown section", "aws.secret_key = x\n",
+		 NAME ":1: aws.secret_key: unknown key"},
 		{"empty property name", "kafka. = x\n",
 		 NAME ":1: kafka.: property name missing"},
 		{"empty consumer property name", "consumer.=x\n",
@@ -782,8 +832,8 @@ static void test_syntax(void)
 		{"opaque", "producer.opaque = x\n",
 		 NAME ":1: producer.opaque: is set by optout-eraserd "
 		      "(callback)"},
-		{"first error wins", "foo = 1\nbar = 2\n",
-		 NAME ":1: foo: unknown key"},
+		{"every error reported", "foo = 1\nbar = 2\n",
+		 NAME ":1: foo: unknown key\n" NAME ":2: bar: unknown key"},
 	};
 	size_t i;
 
@@ -901,7 +951,7 @@ static void test_required(void)
 	for (i = 0; i < NBASE; i++) {
 		const char *hint =
 			strcmp(base[i].key, "aws.region") == 0
-				? " (or set AWS_REGION)"
+				? " (or set AWS_REGION, or region in the AWS profile)"
 				: "";
 
 		snprintf(want, sizeof(want), NAME ": %s: required%s",
@@ -1067,7 +1117,7 @@ static void test_overrides(void)
 	}
 	{
 		/* A bad override stops even when the file was fine, and the
-		 * file's error comes before any override's. */
+		 * file's errors come before any override's. */
 		char *ov[] = {"sender.workers=3", "bogus"};
 
 		expect_error("second override bad",
@@ -1075,7 +1125,9 @@ static void test_overrides(void)
 			     "-o: 'bogus': expected key=value");
 		expect_error("file error first",
 			     file_with(&t, "foo = 1", NULL, NULL), ov, 2,
-			     -EINVAL, NAME ":3: foo: unknown key");
+			     -EINVAL,
+			     NAME ":3: foo: unknown key\n"
+			     "-o: 'bogus': expected key=value");
 	}
 }
 
@@ -1160,6 +1212,117 @@ static void test_properties(void)
 	is_str(prop_get(cfg.kafka, "group.id"), "shared", "kafka.group.id");
 	ok(cfg.consumer == NULL, "no default consumer.group.id added");
 	config_done(&cfg);
+}
+
+#define PLAIN_MSG                                                              \
+	"plain http:// to a host that is not a loopback address (localhost, "  \
+	"127.0.0.0/8, ::1) is refused: use https://, or set "                  \
+	"aws.allow_plain_http = true to allow it"
+#define PLAIN_IMDS_MSG                                                         \
+	"plain http:// to a host that is not a loopback address (localhost, "  \
+	"127.0.0.0/8, ::1, or the metadata service) is refused: use "          \
+	"https://, or set aws.allow_plain_http = true to allow it"
+
+/* TLS cannot be turned off; plain http only to loopback hosts unless
+ * aws.allow_plain_http (urlpolicy.h), wherever the URL comes from. */
+static void test_plain_http(void)
+{
+	static const struct {
+		const char *url;
+		const char *msg; /* NULL: accepted */
+	} endpoints[] = {
+		{"http://example.com/", PLAIN_MSG},
+		{"HTTP://example.com", PLAIN_MSG},
+		{"http://sms-voice.{region}.example.com/", PLAIN_MSG},
+		{"http://127.0.0.1.example.com/", PLAIN_MSG},
+		{"http://169.254.169.254/", PLAIN_MSG},
+		{"http://10.0.0.1:8080/", PLAIN_MSG},
+		{"http://[fe80::1]:8080/", PLAIN_MSG},
+		{"http://127.0.0.1:8080/", NULL},
+		{"http://127.9.8.7/", NULL},
+		{"http://localhost:4566", NULL},
+		{"http://LOCALHOST/", NULL},
+		{"http://[::1]:8080/", NULL},
+		{"https://example.com/", NULL},
+		{"https://sms-voice.{region}.example.com/", NULL},
+	};
+	static const struct {
+		const char *var, *url, *msg;
+	} vars[] = {
+		{"AWS_ENDPOINT_URL", "http://example.com",
+		 NAME ": aws.endpoint: AWS_ENDPOINT_URL: " PLAIN_MSG},
+		{"AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", "http://10.1.2.3/",
+		 NAME ": aws.endpoint: AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: "
+		      PLAIN_MSG},
+		{"AWS_ENDPOINT_URL", "http://127.0.0.1:1/", NULL},
+		{"AWS_ENDPOINT_URL_STS", "http://sts.example.com/",
+		 NAME ": AWS_ENDPOINT_URL_STS: " PLAIN_MSG},
+		{"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1/_sts/", NULL},
+		{"AWS_ENDPOINT_URL_STS", "https://sts.example.com/", NULL},
+		{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://10.0.0.1/",
+		 NAME ": AWS_EC2_METADATA_SERVICE_ENDPOINT: " PLAIN_IMDS_MSG},
+		{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254",
+		 NULL},
+		{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]",
+		 NULL},
+	};
+	static const char *const tls_off[][2] = {
+		{"kafka.enable.ssl.certificate.verification", "false"},
+		{"consumer.enable.ssl.certificate.verification", "false"},
+		{"producer.enable.ssl.certificate.verification", "false"},
+		{"kafka.ssl.endpoint.identification.algorithm", "none"},
+		{"consumer.ssl.endpoint.identification.algorithm", "none"},
+		{"producer.ssl.endpoint.identification.algorithm", "none"},
+	};
+	struct config cfg;
+	struct text t;
+	char err[1024], what[256];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+		try_value("aws.endpoint", endpoints[i].url, endpoints[i].msg,
+			  NULL);
+		try_value("aws.endpoint", endpoints[i].url, NULL,
+			  "aws.allow_plain_http = true");
+	}
+	try_value("aws.allow_plain_http", "maybe",
+		  "must be true or false (yes/no, on/off, 1/0)", NULL);
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		setenv(vars[i].var, vars[i].url, 1);
+		snprintf(what, sizeof(what), "%s=%s", vars[i].var,
+			 vars[i].url);
+		file_with(&t, NULL, NULL, NULL);
+		if (vars[i].msg) {
+			expect_error(what, t.buf, NULL, 0, -EINVAL,
+				     vars[i].msg);
+		} else {
+			ret = load(&cfg, t.buf, NULL, 0, err, sizeof(err));
+			is_int(ret, 0, "%s: accepted (%s)", what, err);
+			config_done(&cfg);
+		}
+		file_with(&t, "aws.allow_plain_http = true", NULL, NULL);
+		ret = load(&cfg, t.buf, NULL, 0, err, sizeof(err));
+		is_int(ret, 0, "%s with aws.allow_plain_http: accepted (%s)",
+		       what, err);
+		config_done(&cfg);
+		unsetenv(vars[i].var);
+	}
+	for (i = 0; i < sizeof(tls_off) / sizeof(tls_off[0]); i++) {
+		try_value(tls_off[i][0], tls_off[i][1],
+			  tls_off[i][1][0] == 'f'
+				  ? "must not turn TLS certificate "
+				    "verification off (optout-eraserd always "
+				    "verifies)"
+				  : "must not turn TLS host name "
+				    "verification off (optout-eraserd always "
+				    "verifies)",
+			  "aws.allow_plain_http = true");
+	}
+	try_value("kafka.enable.ssl.certificate.verification", "true", NULL,
+		  NULL);
+	try_value("kafka.ssl.endpoint.identification.algorithm", "https",
+		  NULL, NULL);
 }
 
 /* A property's value on @conf, "" when it has none. */
@@ -1280,9 +1443,11 @@ static void test_env(void)
 		{"made-up AWS_REGION unused", "mars", NULL,
 		 "aws.region = us-west-1", NULL, "us-west-1", NULL},
 		{"none", NULL, NULL, NULL, NULL, NULL,
-		 NAME ": aws.region: required (or set AWS_REGION)"},
+		 NAME ": aws.region: required (or set AWS_REGION, or region in "
+		      "the AWS profile)"},
 		{"both empty", "", "", NULL, NULL, NULL,
-		 NAME ": aws.region: required (or set AWS_REGION)"},
+		 NAME ": aws.region: required (or set AWS_REGION, or region in "
+		      "the AWS profile)"},
 	};
 	struct config cfg;
 	struct text t;
@@ -1398,6 +1563,62 @@ static void test_files(const char *dir)
 		ok(0, "big file: out of memory");
 	}
 
+	/* Input caps: the configuration file (16 MiB) and a KEY_file secret
+	 * (64 KiB, CONFIG_SECRET_MAX): one byte over is refused with the
+	 * file's name and the limit; at the limit a secret is read. */
+	snprintf(path, sizeof(path), "%s/huge.conf", dir);
+	ret = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(ret >= 0 && ftruncate(ret, 16 * 1024 * 1024 + 1) == 0,
+	   "made %s, 16 MiB + 1", path);
+	if (ret >= 0)
+		close(ret);
+	ret = config_load(&cfg, path, NULL, 0, err, sizeof(err));
+	is_int(ret, -EFBIG, "configuration file over 16 MiB: -EFBIG");
+	{
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s: larger than 16777216 bytes",
+			 path);
+		is_str(err, want, "over 16 MiB: the message names the file "
+				  "and the limit");
+	}
+	config_done(&cfg);
+	unlink(path);
+	big = malloc(CONFIG_SECRET_MAX + 2);
+	if (big) {
+		char line[700], want[800];
+		int nov = 1;
+		char *ov[] = {line};
+
+		memset(big, 'p', CONFIG_SECRET_MAX + 1);
+		snprintf(path, sizeof(path), "%s/secret.txt", dir);
+		ok(write_file(path, big, CONFIG_SECRET_MAX) == 0 &&
+			   chmod(path, 0600) == 0,
+		   "wrote a secret of %u bytes", CONFIG_SECRET_MAX);
+		snprintf(line, sizeof(line), "kafka.sasl.password_file=%s",
+			 path);
+		file_with(&t, NULL, NULL, NULL);
+		ret = load(&cfg, t.buf, ov, nov, err, sizeof(err));
+		is_int(ret, 0, "a secret file at the cap is read (%s)", err);
+		ok(ret == 0 && strlen(prop_get(cfg.kafka, "sasl.password")) ==
+				       CONFIG_SECRET_MAX,
+		   "all of it");
+		config_done(&cfg);
+		ok(write_file(path, big, CONFIG_SECRET_MAX + 1) == 0,
+		   "wrote a secret of %u bytes", CONFIG_SECRET_MAX + 1);
+		ret = load(&cfg, t.buf, ov, nov, err, sizeof(err));
+		is_int(ret, -EFBIG, "one byte more: refused");
+		snprintf(want, sizeof(want),
+			 "-o: kafka.sasl.password_file: %s: larger than %u "
+			 "bytes", path, CONFIG_SECRET_MAX);
+		is_str(err, want, "the message names the key, the file and "
+				  "the limit");
+		config_done(&cfg);
+		unlink(path);
+		free(big);
+		big = NULL;
+	}
+
 	snprintf(path, sizeof(path), "%s/secret.conf", dir);
 	file_with(&t, NULL, NULL, NULL);
 	ok(write_file(path, t.buf, t.len) == 0, "wrote %s", path);
@@ -1440,7 +1661,7 @@ static void test_files(const char *dir)
 static const char *const all_keys[] = {
 	"requests.topic",      "results.topic",       "requests.max_bytes",
 	"aws.region",          "aws.extra_regions",   "aws.endpoint",
-	"aws.profile",
+	"aws.profile",         "aws.allow_plain_http",
 	"aws.ca_file",         "aws.rate_limit",      "retry.max_seconds",
 	"retry.base_ms",       "retry.cap_ms",        "sender.workers",
 	"sender.max_inflight", "http.connect_timeout_ms", "http.timeout_ms",
@@ -1449,7 +1670,7 @@ static const char *const all_keys[] = {
 	"http.max_connections", "dlq.topic",   "metrics.listen",
 	"shutdown.timeout_ms", "log.level",           "kafka.bootstrap.servers",
 	"kafka.security.protocol", "kafka.sasl.mechanisms",
-	"kafka.sasl.username", "kafka.sasl.password", "kafka.ssl.ca.location",
+	"kafka.sasl.username", "kafka.sasl.password_file", "kafka.ssl.ca.location",
 	"consumer.group.id",   "consumer.session.timeout.ms",
 };
 
@@ -1491,7 +1712,8 @@ static void test_sample(void)
 	ret = config_load(&cfg, path, NULL, 0, err, sizeof(err));
 	is_int(ret, -EINVAL, "sample without region: fails");
 	snprintf(want, sizeof(want),
-		 "%s: aws.region: required (or set AWS_REGION)", path);
+		 "%s: aws.region: required (or set AWS_REGION, or region in "
+		 "the AWS profile)", path);
 	is_str(err, want, "sample leaves aws.region to the operator");
 	config_done(&cfg);
 
@@ -1559,6 +1781,101 @@ static void remove_scratch(const char *dir)
 	rmdir(dir);
 }
 
+/* Which keys a reload applies: the "reloads" column of config_keys[]. */
+static void test_reloadable(void)
+{
+	static const struct {
+		const char *key;
+		bool want;
+	} rows[] = {
+		{"log.level", true},
+		{"aws.rate_limit", true},
+		{"aws.rate_adaptive", true},
+		{"retry.max_seconds", true},
+		{"retry.base_ms", true},
+		{"retry.cap_ms", true},
+		{"retry.max_attempts", true},
+		{"retry.budget", true},
+		{"requests.topic", false},
+		{"results.topic", false},
+		{"aws.region", false},
+		{"sender.workers", false},
+		{"sender.max_inflight", false},
+		{"metrics.listen", false},
+		{"kafka.*", false},
+		{"kafka.bootstrap.servers", false},
+		{"no.such.key", false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ok(config_reloadable(rows[i].key) == rows[i].want,
+		   "reloadable: %s %s", rows[i].key,
+		   rows[i].want ? "reloads" : "needs a restart");
+}
+
+struct changes {
+	char keys[512];
+};
+
+static void on_changed(const char *key, void *opaque)
+{
+	struct changes *ch = opaque;
+	size_t n = strlen(ch->keys);
+
+	snprintf(ch->keys + n, sizeof(ch->keys) - n, "%s%s", n ? " " : "",
+		 key);
+}
+
+/* config_diff() names each changed key once, in table order, and a
+ * changed property list by its prefix. */
+static void test_diff(void)
+{
+	static const struct {
+		const char *name;
+		const char *line; /* the tested line of the second file */
+		int want_n;
+		const char *want;
+	} rows[] = {
+		{"nothing changed", NULL, 0, ""},
+		{"a string", "dlq.topic = dead", 1, "dlq.topic"},
+		{"an unsigned", "retry.base_ms = 101", 1, "retry.base_ms"},
+		{"a size", "requests.max_bytes = 1024", 1, "requests.max_bytes"},
+		{"a rate", "aws.rate_limit = 10.5", 1, "aws.rate_limit"},
+		{"a bool", "aws.rate_adaptive = false", 1, "aws.rate_adaptive"},
+		{"the log level", "log.level = debug", 1, "log.level"},
+		{"the same value spelled otherwise", "aws.rate_limit = 10.0", 0,
+		 ""},
+		{"a kafka property", "kafka.client.id = other", 1, "kafka.*"},
+		{"a consumer property", "consumer.session.timeout.ms = 7000", 1,
+		 "consumer.*"},
+		{"a producer property", "producer.linger.ms = 7", 1,
+		 "producer.*"},
+	};
+	struct config a, b;
+	struct text ta, tb;
+	char err[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct changes ch = {""};
+		int n;
+
+		is_int(load(&a, file_with(&ta, NULL, NULL, NULL), NULL, 0, err,
+			    sizeof(err)),
+		       0, "diff, %s: the first loads", rows[i].name);
+		is_int(load(&b, file_with(&tb, rows[i].line, NULL, NULL), NULL,
+			    0, err, sizeof(err)),
+		       0, "diff, %s: the second loads (%s)", rows[i].name, err);
+		n = config_diff(&a, &b, on_changed, &ch);
+		is_int(n, rows[i].want_n, "diff, %s: %d change(s)",
+		       rows[i].name, rows[i].want_n);
+		is_str(ch.keys, rows[i].want, "diff, %s: named", rows[i].name);
+		config_done(&a);
+		config_done(&b);
+	}
+}
+
 int main(void)
 {
 	static const char pem[] = "-----BEGIN CERTIFICATE-----\n";
@@ -1567,10 +1884,22 @@ int main(void)
 	const char *saved_default = getenv("AWS_DEFAULT_REGION");
 	char *region = saved_region ? strdup(saved_region) : NULL;
 	char *dflt = saved_default ? strdup(saved_default) : NULL;
+	static const char *const aws_vars[] = {
+		"AWS_PROFILE", "AWS_CA_BUNDLE", "AWS_ENDPOINT_URL",
+		"AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2",
+		"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "CREDENTIALS_DIRECTORY",
+	};
 	char ca[600];
+	size_t i;
 
 	unsetenv("AWS_REGION");
 	unsetenv("AWS_DEFAULT_REGION");
+	/* The AWS conventions (test_config_env.c) stay out of these tests. */
+	for (i = 0; i < sizeof(aws_vars) / sizeof(aws_vars[0]); i++)
+		unsetenv(aws_vars[i]);
+	setenv("AWS_CONFIG_FILE", "/dev/null", 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
@@ -1585,6 +1914,7 @@ int main(void)
 	test_full(ca);
 	test_good_values(ca);
 	test_bad_values();
+	test_roles();
 	test_bools();
 	test_topic_lengths();
 	test_regions();
@@ -1596,10 +1926,13 @@ int main(void)
 	test_cross();
 	test_overrides();
 	test_properties();
+	test_plain_http();
 	test_apply();
 	test_env();
 	test_files(dir);
 	test_sample();
+	test_reloadable();
+	test_diff();
 
 	remove_scratch(dir);
 	if (region)

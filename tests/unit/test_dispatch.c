@@ -10,12 +10,24 @@
 #include "job.h"
 #include "tap.h"
 
+/* Jobs are made by hand: dispatch reads only these fields, and this test
+ * links the pure library alone (job.c frees Kafka headers). */
 static struct job *mk(const char *key, int partition, int64_t offset)
 {
-	struct job *j = job_new(partition, offset, NULL, 0);
+	struct job *j = calloc(1, sizeof(*j));
 
+	j->partition = partition;
+	j->offset = offset;
 	j->order_key = strdup(key);
 	return j;
+}
+
+static void job_done(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->order_key);
+	free(j);
 }
 
 static void test_order(void)
@@ -41,11 +53,11 @@ static void test_order(void)
 	is_int(dispatch_waiting(d), 0, "nothing waiting");
 	is_int(dispatch_admit(d, a1), 1, "key a free again");
 	ok(dispatch_release(d, a1) == NULL, "released");
-	job_free(a1);
-	job_free(a2);
-	job_free(a3);
-	job_free(b1);
-	job_free(c1);
+	job_done(a1);
+	job_done(a2);
+	job_done(a3);
+	job_done(b1);
+	job_done(c1);
 	dispatch_free(d);
 }
 
@@ -69,10 +81,10 @@ static void test_take_waiting(void)
 	for (j = list; j; j = j->next)
 		n++;
 	is_int(n, 2, "two given back");
-	job_free(a1);
-	job_free(a2);
-	job_free(a3);
-	job_free(a4);
+	job_done(a1);
+	job_done(a2);
+	job_done(a3);
+	job_done(a4);
 	dispatch_free(d);
 }
 
@@ -100,8 +112,8 @@ static void test_many(void)
 	is_int(follow, N, "every second job follows its first after growth");
 	for (i = 0; i < N; i++) {
 		dispatch_release(d, second[i]);
-		job_free(first[i]);
-		job_free(second[i]);
+		job_done(first[i]);
+		job_done(second[i]);
 	}
 	is_int(dispatch_active(d), 0, "table empty at the end");
 	free(first);

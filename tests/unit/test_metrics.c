@@ -11,6 +11,7 @@
  * be what metrics_render() gives, other paths 404, other methods 405, and
  * addresses other than loopback ones are refused.
  */
+#include "health.h"
 #include "metrics.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -91,14 +93,15 @@ static void test_fresh(void)
 	if (!text)
 		text = strdup("");
 	has(text, "# HELP optout_outcomes_total Outcomes published to the "
-		  "results topic, by outcome.");
+		  "results topic, by outcome and region (\"\": none, as for "
+		  "requests rejected unread).");
 	has(text, "# TYPE optout_outcomes_total counter");
-	has(text, "optout_outcomes_total{outcome=\"deleted\"} 0");
-	has(text, "optout_outcomes_total{outcome=\"not_found\"} 0");
-	has(text, "optout_outcomes_total{outcome=\"conflict\"} 0");
-	has(text, "optout_outcomes_total{outcome=\"rejected\"} 0");
-	has(text, "optout_outcomes_total{outcome=\"denied\"} 0");
-	has(text, "optout_outcomes_total{outcome=\"failed\"} 0");
+	has(text, "optout_outcomes_total{outcome=\"deleted\",region=\"\"} 0");
+	has(text, "optout_outcomes_total{outcome=\"not_found\",region=\"\"} 0");
+	has(text, "optout_outcomes_total{outcome=\"conflict\",region=\"\"} 0");
+	has(text, "optout_outcomes_total{outcome=\"rejected\",region=\"\"} 0");
+	has(text, "optout_outcomes_total{outcome=\"denied\",region=\"\"} 0");
+	has(text, "optout_outcomes_total{outcome=\"failed\",region=\"\"} 0");
 	has(text, "# TYPE optout_api_calls_total counter");
 	is_int(count_lines(text, "optout_api_calls_total{"), 0,
 	       "fresh: no API call series");
@@ -138,7 +141,7 @@ static void test_fresh(void)
 	/* Every family is described once. */
 	is_int(count_lines(text, "# HELP "), count_lines(text, "# TYPE "),
 	       "fresh: a HELP per TYPE");
-	is_int(count_lines(text, "# TYPE "), 19, "fresh: 19 families");
+	is_int(count_lines(text, "# TYPE "), 23, "fresh: 23 families");
 	free(text);
 	metrics_free(m);
 }
@@ -148,17 +151,17 @@ static void test_updates(void)
 	struct metrics *m = metrics_new();
 	char *text;
 
-	metrics_outcome(m, OUTCOME_DELETED);
-	metrics_outcome(m, OUTCOME_DELETED);
-	metrics_outcome(m, OUTCOME_FAILED);
-	metrics_outcome(m, OUTCOME__COUNT);         /* ignored */
-	metrics_outcome(m, (enum outcome_kind)-1); /* ignored */
+	metrics_outcome(m, OUTCOME_DELETED, NULL);
+	metrics_outcome(m, OUTCOME_DELETED, NULL);
+	metrics_outcome(m, OUTCOME_FAILED, NULL);
+	metrics_outcome(m, OUTCOME__COUNT, NULL);         /* ignored */
+	metrics_outcome(m, (enum outcome_kind)-1, NULL); /* ignored */
 
-	metrics_api_call(m, 200, "", 0.003);
-	metrics_api_call(m, 200, NULL, 3);
-	metrics_api_call(m, 400, "ValidationException", 0.2);
-	metrics_api_call(m, 0, "Timeout", 10.0);
-	metrics_api_call(m, 1000, "Weird", -1.0); /* status 0, 0 s */
+	metrics_api_call(m, 200, "", NULL, 0.003);
+	metrics_api_call(m, 200, NULL, NULL, 3);
+	metrics_api_call(m, 400, "ValidationException", NULL, 0.2);
+	metrics_api_call(m, 0, "Timeout", NULL, 10.0);
+	metrics_api_call(m, 1000, "Weird", NULL, -1.0); /* status 0, 0 s */
 
 	metrics_retry(m, "throttle");
 	metrics_retry(m, "throttle");
@@ -179,7 +182,6 @@ static void test_updates(void)
 	metrics_set_partitions_stopped(m, 2);
 	metrics_set_paused(m, true, "credentials rejected: ExpiredToken: x");
 	metrics_set_rate(m, "us-east-1", 7.5);
-	metrics_set_rate_tokens(m, "us-east-1", 0.25);
 	metrics_set_rate(m, "eu-west-1", 10);
 	metrics_set_partition(m, 3, 100, 5);
 	metrics_set_partition(m, 1, 7, -1);
@@ -191,14 +193,14 @@ static void test_updates(void)
 	ok(text != NULL, "updated: renders");
 	if (!text)
 		text = strdup("");
-	has(text, "optout_outcomes_total{outcome=\"deleted\"} 2");
-	has(text, "optout_outcomes_total{outcome=\"failed\"} 1");
-	has(text, "optout_outcomes_total{outcome=\"denied\"} 0");
-	has(text, "optout_api_calls_total{status=\"200\",code=\"\"} 2");
+	has(text, "optout_outcomes_total{outcome=\"deleted\",region=\"\"} 2");
+	has(text, "optout_outcomes_total{outcome=\"failed\",region=\"\"} 1");
+	has(text, "optout_outcomes_total{outcome=\"denied\",region=\"\"} 0");
+	has(text, "optout_api_calls_total{status=\"200\",code=\"\",region=\"\"} 2");
 	has(text, "optout_api_calls_total{status=\"400\","
-		  "code=\"ValidationException\"} 1");
-	has(text, "optout_api_calls_total{status=\"0\",code=\"Timeout\"} 1");
-	has(text, "optout_api_calls_total{status=\"0\",code=\"Weird\"} 1");
+		  "code=\"ValidationException\",region=\"\"} 1");
+	has(text, "optout_api_calls_total{status=\"0\",code=\"Timeout\",region=\"\"} 1");
+	has(text, "optout_api_calls_total{status=\"0\",code=\"Weird\",region=\"\"} 1");
 	/* 0.003, 3, 0.2, 10, 0 */
 	has(text, "optout_api_call_duration_seconds_bucket{le=\"0.005\"} 2");
 	has(text, "optout_api_call_duration_seconds_bucket{le=\"0.01\"} 2");
@@ -236,9 +238,8 @@ static void test_updates(void)
 		  "7.5");
 	has(text, "optout_rate_limit_calls_per_second{region=\"eu-west-1\"} "
 		  "10");
-	has(text, "optout_rate_limit_tokens{region=\"us-east-1\"} 0.25");
-	is_int(count_lines(text, "optout_rate_limit_tokens{"), 1,
-	       "tokens only where set");
+	is_int(count_lines(text, "optout_rate_limit_tokens"), 0,
+	       "no tokens family (removed: the bucket holds one token)");
 	has(text, "optout_partition_committed_offset{partition=\"1\"} 7");
 	has(text, "optout_partition_committed_offset{partition=\"3\"} 100");
 	ok(strstr(text, "{partition=\"1\"} 7") <
@@ -309,20 +310,20 @@ static void test_labels(void)
 	char *text;
 
 	metrics_set_rate(m, "a\"b\\c\nd", 1);
-	metrics_api_call(m, 403, "bad\x01\xc3\xa9", 0.1);
+	metrics_api_call(m, 403, "bad\x01\xc3\xa9", NULL, 0.1);
 	memset(code, 'x', sizeof(code) - 1);
 	code[sizeof(code) - 1] = '\0';
-	metrics_api_call(m, 500, code, 0.1);
+	metrics_api_call(m, 500, code, NULL, 0.1);
 	metrics_set_paused(m, true, "quote\" and \\: details");
 	text = metrics_render(m);
 	if (!text)
 		text = strdup("");
 	has(text, "optout_rate_limit_calls_per_second{region=\"a\\\"b\\\\c\\nd"
 		  "\"} 1");
-	has(text, "optout_api_calls_total{status=\"403\",code=\"bad???\"} 1");
+	has(text, "optout_api_calls_total{status=\"403\",code=\"bad???\",region=\"\"} 1");
 	memset(code + METRICS_LABEL_MAX - 1, 0, 1);
 	snprintf(want, sizeof(want),
-		 "optout_api_calls_total{status=\"500\",code=\"%s\"} 1", code);
+		 "optout_api_calls_total{status=\"500\",code=\"%s\",region=\"\"} 1", code);
 	has(text, want);
 	has(text, "optout_pipeline_paused_reason{reason=\"quote\\\" and "
 		  "\\\\\"} 1");
@@ -340,14 +341,14 @@ static void test_caps(void)
 	/* 70 codes for one status: 64 rows, then code="other". */
 	for (i = 0; i < 70; i++) {
 		snprintf(code, sizeof(code), "Code%d", i);
-		metrics_api_call(m, 400, code, 0.01);
+		metrics_api_call(m, 400, code, NULL, 0.01);
 	}
-	metrics_api_call(m, 400, "Code1", 0.01); /* has its row */
-	metrics_api_call(m, 400, "Code69", 0.01); /* folded again */
+	metrics_api_call(m, 400, "Code1", NULL, 0.01); /* has its row */
+	metrics_api_call(m, 400, "Code69", NULL, 0.01); /* folded again */
 	/* 20 new statuses: 15 more fold rows, then status="other". */
 	for (i = 0; i < 20; i++) {
 		snprintf(code, sizeof(code), "New%d", i);
-		metrics_api_call(m, 500 + i, code, 0.01);
+		metrics_api_call(m, 500 + i, code, NULL, 0.01);
 	}
 	for (i = 0; i < 70; i++) {
 		snprintf(region, sizeof(region), "region-%d", i);
@@ -363,14 +364,14 @@ static void test_caps(void)
 	       "API series capped: pairs, folds and one overflow");
 	is_int(sum_lines(text, "optout_api_calls_total{"), 92,
 	       "API series: every call counted");
-	has(text, "optout_api_calls_total{status=\"400\",code=\"Code1\"} 2");
-	has(text, "optout_api_calls_total{status=\"400\",code=\"Code63\"} 1");
-	has(text, "optout_api_calls_total{status=\"400\",code=\"other\"} 7");
-	has(text, "optout_api_calls_total{status=\"500\",code=\"other\"} 1");
-	has(text, "optout_api_calls_total{status=\"514\",code=\"other\"} 1");
+	has(text, "optout_api_calls_total{status=\"400\",code=\"Code1\",region=\"\"} 2");
+	has(text, "optout_api_calls_total{status=\"400\",code=\"Code63\",region=\"\"} 1");
+	has(text, "optout_api_calls_total{status=\"400\",code=\"other\",region=\"\"} 7");
+	has(text, "optout_api_calls_total{status=\"500\",code=\"other\",region=\"\"} 1");
+	has(text, "optout_api_calls_total{status=\"514\",code=\"other\",region=\"\"} 1");
 	is_int(count_lines(text, "optout_api_calls_total{status=\"515\""), 0,
 	       "no 17th fold row");
-	has(text, "optout_api_calls_total{status=\"other\",code=\"other\"} 5");
+	has(text, "optout_api_calls_total{status=\"other\",code=\"other\",region=\"other\"} 5");
 	has(text, "optout_api_call_duration_seconds_count 92");
 	is_int(count_lines(text, "optout_rate_limit_calls_per_second{"),
 	       METRICS_REGIONS, "regions capped");
@@ -412,10 +413,87 @@ static void test_caps(void)
 	metrics_free(m);
 }
 
+/* Regions label outcomes and calls; the new counters count. */
+static void test_regions_events(void)
+{
+	struct metrics *m = metrics_new();
+	char region[32];
+	char *text;
+	int i;
+
+	metrics_outcome(m, OUTCOME_DELETED, "us-east-1");
+	metrics_outcome(m, OUTCOME_DELETED, "eu-west-2");
+	metrics_outcome(m, OUTCOME_REJECTED, "");
+	metrics_api_call(m, 200, "", "us-east-1", 0.01);
+	metrics_api_call(m, 200, "", "eu-west-2", 0.01);
+	metrics_api_call(m, 200, "", "eu-west-2", 0.01);
+	metrics_dead_letter(m);
+	metrics_produce_error(m, false);
+	metrics_produce_error(m, true);
+	metrics_produce_error(m, true);
+	metrics_rebalance(m, true);
+	metrics_rebalance(m, true);
+	metrics_rebalance(m, false);
+	metrics_reload(m, true);
+	metrics_reload(m, false);
+	metrics_pause(m, "endpoint unreachable: Timeout");
+	metrics_pause(m, "endpoint unreachable: DnsError");
+	metrics_pause(m, "results topic unavailable: x");
+	text = metrics_render(m);
+	if (!text)
+		text = strdup("");
+	has(text, "optout_outcomes_total{outcome=\"deleted\","
+		  "region=\"us-east-1\"} 1");
+	has(text, "optout_outcomes_total{outcome=\"deleted\","
+		  "region=\"eu-west-2\"} 1");
+	has(text, "optout_outcomes_total{outcome=\"rejected\",region=\"\"} 1");
+	has(text, "optout_outcomes_total{outcome=\"failed\","
+		  "region=\"eu-west-2\"} 0");
+	has(text, "optout_api_calls_total{status=\"200\",code=\"\","
+		  "region=\"us-east-1\"} 1");
+	has(text, "optout_api_calls_total{status=\"200\",code=\"\","
+		  "region=\"eu-west-2\"} 2");
+	has(text, "optout_dead_letters_total 1");
+	has(text, "optout_produce_errors_total{topic=\"results\"} 1");
+	has(text, "optout_produce_errors_total{topic=\"dead-letter\"} 2");
+	has(text, "optout_rebalances_total{kind=\"assign\"} 2");
+	has(text, "optout_rebalances_total{kind=\"revoke\"} 1");
+	has(text, "optout_reloads_total{result=\"ok\"} 1");
+	has(text, "optout_reloads_total{result=\"failed\"} 1");
+	has(text, "optout_pauses_total{reason=\"endpoint unreachable\"} 2");
+	has(text, "optout_pauses_total{reason=\"results topic "
+		  "unavailable\"} 1");
+	free(text);
+
+	/* Bounded: regions past the table count as "other", pause reasons
+	 * past theirs too. */
+	for (i = 0; i < METRICS_REGIONS + 10; i++) {
+		snprintf(region, sizeof(region), "xx-test-%d", i);
+		metrics_outcome(m, OUTCOME_FAILED, region);
+	}
+	for (i = 0; i < 40; i++) {
+		snprintf(region, sizeof(region), "reason %d: x", i);
+		metrics_pause(m, region);
+	}
+	text = metrics_render(m);
+	if (!text)
+		text = strdup("");
+	is_int(count_lines(text, "optout_outcomes_total{outcome=\"failed\""),
+	       METRICS_REGIONS + 2, "outcomes: one series a region, capped, "
+	       "plus \"\" and \"other\"");
+	has(text, "optout_outcomes_total{outcome=\"failed\","
+		  "region=\"other\"} 12");
+	ok(count_lines(text, "optout_pauses_total{") <= 16 + 1,
+	   "pauses: reasons capped");
+	has(text, "optout_pauses_total{reason=\"other\"} 26");
+	free(text);
+	metrics_free(m);
+}
+
 static void test_null(void)
 {
-	metrics_outcome(NULL, OUTCOME_DELETED);
-	metrics_api_call(NULL, 200, "", 0.1);
+	metrics_outcome(NULL, OUTCOME_DELETED, NULL);
+	metrics_api_call(NULL, 200, "", NULL, 0.1);
 	metrics_retry(NULL, "auth");
 	metrics_throttled(NULL);
 	metrics_records_consumed(NULL);
@@ -424,7 +502,11 @@ static void test_null(void)
 	metrics_set_partitions_stopped(NULL, 1);
 	metrics_set_paused(NULL, true, "x");
 	metrics_set_rate(NULL, "r", 1);
-	metrics_set_rate_tokens(NULL, "r", 1);
+	metrics_dead_letter(NULL);
+	metrics_produce_error(NULL, true);
+	metrics_rebalance(NULL, true);
+	metrics_reload(NULL, false);
+	metrics_pause(NULL, "x");
 	metrics_set_partition(NULL, 1, 1, 1);
 	metrics_forget_partition(NULL, 1);
 	metrics_set_credentials_expiry(NULL, 1);
@@ -453,8 +535,8 @@ static void *hammer(void *arg)
 
 	for (i = 0; i < ROUNDS; i++) {
 		snprintf(code, sizeof(code), "E%d", i % 10);
-		metrics_outcome(w->m, (enum outcome_kind)(i % OUTCOME__COUNT));
-		metrics_api_call(w->m, 400, code, 0.001);
+		metrics_outcome(w->m, (enum outcome_kind)(i % OUTCOME__COUNT), NULL);
+		metrics_api_call(w->m, 400, code, NULL, 0.001);
 		metrics_retry(w->m, "throttle");
 		metrics_throttled(w->m);
 		metrics_records_consumed(w->m);
@@ -514,7 +596,7 @@ static void test_threads(void)
 	is_int(sum_lines(text, "optout_outcomes_total{"), total,
 	       "threads: outcomes exact");
 	snprintf(want, sizeof(want),
-		 "optout_outcomes_total{outcome=\"deleted\"} %llu",
+		 "optout_outcomes_total{outcome=\"deleted\",region=\"\"} %llu",
 		 (unsigned long long)THREADS *
 			 ((ROUNDS + OUTCOME__COUNT - 1) / OUTCOME__COUNT));
 	has(text, want);
@@ -523,7 +605,7 @@ static void test_threads(void)
 	is_int(sum_lines(text, "optout_api_calls_total{"), total,
 	       "threads: API calls exact");
 	snprintf(want, sizeof(want),
-		 "optout_api_calls_total{status=\"400\",code=\"E7\"} %llu",
+		 "optout_api_calls_total{status=\"400\",code=\"E7\",region=\"\"} %llu",
 		 total / 10);
 	has(text, want);
 	snprintf(want, sizeof(want), "optout_retries_total{reason=\"throttle\"} "
@@ -627,15 +709,17 @@ static void test_listen_check(void)
 		{"127.0.0.1:9464", 1},  {"127.0.0.1:0", 1},
 		{"127.1.2.3:65535", 1}, {"localhost:9464", 1},
 		{"[::1]:9464", 1},      {"::1:9464", 1},
-		{"0.0.0.0:9464", 0},    {"192.168.1.10:9464", 0},
-		{"[::]:9464", 0},       {"::9464", 0},
+		{"0.0.0.0:9464", 1},    {"192.168.1.10:9464", 1},
+		{"[::]:9464", 1},       {"[fd00::1]:80", 1},
+		{"::9464", 0},          {"fd00::1:80", 0},
 		{"example.com:80", 0},  {"127.0.0.1", 0},
 		{"127.0.0.1:", 0},      {":9464", 0},
 		{"127.0.0.1:65536", 0}, {"127.0.0.1:-1", 0},
 		{"127.0.0.1:94a", 0},   {"127.0.0.1:000009464", 0},
 		{"[127.0.0.1]:80", 0},  {"[::1:80", 0},
 		{"localhost.:80", 0},   {"", 0},
-		{"127.0.0.1 :80", 0},   {"[::ffff:127.0.0.1]:80", 0},
+		{"127.0.0.1 :80", 0},   {"0.0.0.256:80", 0},
+		{"[localhost]:80", 0},  {"10.0.0.1:9464x", 0},
 	};
 	char err[256];
 	size_t i;
@@ -648,7 +732,7 @@ static void test_listen_check(void)
 			is_int(ret, 0, "listen '%s' accepted (%s)",
 			       rows[i].listen, err);
 		else
-			ok(ret == -EINVAL && strstr(err, "loopback"),
+			ok(ret == -EINVAL && strstr(err, "HOST:PORT"),
 			   "listen '%s' refused (%s)", rows[i].listen, err);
 	}
 	ret = metrics_listen_check(NULL, NULL, 0);
@@ -663,12 +747,20 @@ static void test_http(void)
 	long status;
 	int ret, port;
 
-	ret = metrics_serve(m, "0.0.0.0:0", err, sizeof(err));
-	ok(ret == -EINVAL && strstr(err, "loopback"),
-	   "serve refuses 0.0.0.0 (%s)", err);
-	ret = metrics_serve(m, "10.0.0.1:9464", err, sizeof(err));
-	is_int(ret, -EINVAL, "serve refuses a non-loopback address");
+	ret = metrics_serve(m, "example.com:0", err, sizeof(err));
+	ok(ret == -EINVAL && strstr(err, "metrics.listen"),
+	   "serve refuses a host name (%s)", err);
 	is_int(metrics_port(m), 0, "not serving: port 0");
+
+	/* Any address the operator names: 0.0.0.0 answers on loopback too. */
+	ret = metrics_serve(m2, "0.0.0.0:0", err, sizeof(err));
+	is_int(ret, 0, "serve on 0.0.0.0:0 (%s)", err);
+	status = fetch("127.0.0.1", metrics_port(m2), "/metrics", "GET",
+		       &body, NULL, 0);
+	is_int(status, 200, "0.0.0.0: GET /metrics over 127.0.0.1: 200");
+	free(body);
+	metrics_free(m2);
+	m2 = metrics_new();
 
 	ret = metrics_serve(m, "127.0.0.1:0", err, sizeof(err));
 	is_int(ret, 0, "serve on 127.0.0.1:0 (%s)", err);
@@ -677,7 +769,7 @@ static void test_http(void)
 	ret = metrics_serve(m, "127.0.0.1:0", err, sizeof(err));
 	is_int(ret, -EALREADY, "serve twice: -EALREADY");
 
-	metrics_outcome(m, OUTCOME_CONFLICT);
+	metrics_outcome(m, OUTCOME_CONFLICT, NULL);
 	metrics_set_rate(m, "us-east-1", 10);
 	status = fetch("127.0.0.1", port, "/metrics", "GET", &body, ctype,
 		       sizeof(ctype));
@@ -686,7 +778,7 @@ static void test_http(void)
 	is_str(ctype, "text/plain; version=0.0.4; charset=utf-8",
 	       "GET /metrics: content type");
 	is_str(body, text, "GET /metrics: the rendered text");
-	ok(has_line(body, "optout_outcomes_total{outcome=\"conflict\"} 1"),
+	ok(has_line(body, "optout_outcomes_total{outcome=\"conflict\",region=\"\"} 1"),
 	   "GET /metrics: counts seen");
 	free(body);
 	free(text);
@@ -741,6 +833,87 @@ static void test_http(void)
 	metrics_free(m);
 }
 
+/* GETs @path of @m's listener: the status, the body in @body. */
+static long get(struct metrics *m, const char *path, char *body, size_t len)
+{
+	char *b = NULL;
+	long status;
+
+	status = fetch("127.0.0.1", metrics_port(m), path, "GET", &b, NULL, 0);
+	snprintf(body, len, "%s", b ? b : "");
+	free(b);
+	return status;
+}
+
+static void test_health(void)
+{
+	struct metrics *m = metrics_new();
+	struct health *h = metrics_health(m);
+	char err[256], body[256], ctype[128];
+	char *b = NULL;
+	long status;
+
+	ok(h != NULL, "metrics own a health");
+	ok(metrics_health(NULL) == NULL, "no metrics, no health");
+	is_int(metrics_serve(m, "127.0.0.1:0", err, sizeof(err)), 0,
+	       "serve (%s)", err);
+
+	status = fetch("127.0.0.1", metrics_port(m), "/healthz", "GET", &b,
+		       ctype, sizeof(ctype));
+	is_int(status, 200, "starting: /healthz 200");
+	is_str(b, "ok: starting\n", "starting: /healthz says so");
+	is_str(ctype, "text/plain; charset=utf-8", "/healthz: plain text");
+	free(b);
+	is_int(get(m, "/readyz", body, sizeof(body)), 503,
+	       "starting: /readyz 503");
+	is_str(body, "not ready: starting\n", "starting: /readyz says why");
+
+	health_beat(h, -1, 0, 1000);
+	health_set_ready(h, NULL);
+	is_int(get(m, "/healthz", body, sizeof(body)), 200, "beat: live");
+	is_str(body, "ok\n", "live: ok");
+	is_int(get(m, "/readyz", body, sizeof(body)), 200, "ready: 200");
+	is_str(body, "ready\n", "ready: says so");
+	status = fetch("127.0.0.1", metrics_port(m), "/readyz", "HEAD", &b,
+		       NULL, 0);
+	is_int(status, 200, "HEAD /readyz: 200");
+	free(b);
+	status = fetch("127.0.0.1", metrics_port(m), "/healthz", "POST", &b,
+		       NULL, 0);
+	is_int(status, 405, "POST /healthz: 405");
+	free(b);
+
+	health_set_ready(h, "paused: credentials rejected");
+	is_int(get(m, "/readyz", body, sizeof(body)), 503, "paused: 503");
+	is_str(body, "not ready: paused: credentials rejected\n",
+	       "paused: /readyz names the reason");
+	is_int(get(m, "/healthz", body, sizeof(body)), 200,
+	       "paused: still live");
+
+	health_beat(h, 3, 1500, 1000);
+	is_int(get(m, "/healthz", body, sizeof(body)), 503,
+	       "a worker stuck: 503");
+	is_str(body,
+	       "stuck: sender worker 3 (no loop for 1500 ms, bound 1000 ms)\n",
+	       "a worker stuck: named, with its age and the bound");
+
+	health_beat(h, -1, 0, 20);
+	usleep(60 * 1000);
+	is_int(get(m, "/healthz", body, sizeof(body)), 503,
+	       "no beat within the bound: 503");
+	ok(strncmp(body, "stuck: main loop", 16) == 0,
+	   "the main loop stuck: named");
+	health_beat(h, -1, 0, 1000);
+	is_int(get(m, "/healthz", body, sizeof(body)), 200, "beats again: 200");
+
+	/* NULL is fine for the main loop's calls. */
+	health_beat(NULL, -1, 0, 1);
+	health_set_ready(NULL, "x");
+	is_int((int)health_check(NULL, true, body, sizeof(body)), 503,
+	       "no health: not ready");
+	metrics_free(m);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -748,10 +921,12 @@ int main(void)
 	test_updates();
 	test_labels();
 	test_caps();
+	test_regions_events();
 	test_null();
 	test_threads();
 	test_listen_check();
 	test_http();
+	test_health();
 	curl_global_cleanup();
 	return tap_done();
 }

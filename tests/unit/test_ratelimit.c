@@ -360,6 +360,127 @@ static void test_set_max(void)
 	   "adaptive, never throttled: the new ceiling");
 }
 
+/* ---- this instance's share of the account's quota ---- */
+
+static void test_share(void)
+{
+	static const struct {
+		double quota;
+		int assigned, total;
+		double want;
+		const char *what;
+	} cases[] = {
+		{20, 0, 12, 20.0 / 12, "no partitions: one partition's share"},
+		{20, 12, 12, 20, "all partitions: the whole quota"},
+		{20, 4, 12, 20.0 / 3, "4 of 12: a third"},
+		{20, 5, 12, 20.0 * 5 / 12, "5 of 12 (uneven): 5/12"},
+		{20, 3, 12, 5, "3 of 12: a quarter"},
+		{10, 1, 1, 10, "a single instance: the whole quota"},
+		{10, 1, 3, 10.0 / 3, "1 of 3"},
+		{20, 14, 12, 20, "more than the topic had: the whole quota"},
+		{20, 3, 0, 20, "the topic's size unknown: the whole quota"},
+		{20, 0, 0, 20, "nothing known: the whole quota"},
+		{0, 4, 12, 0, "no limit stays no limit"},
+		{-5, 4, 12, 0, "a negative quota is no limit"},
+		{INFINITY, 4, 12, 0, "an infinite quota is no limit"},
+		{0.5, 1, 12, 0.5 / 12, "a share below the floor is kept"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double got = ratelimit_share(cases[i].quota, cases[i].assigned,
+					     cases[i].total);
+
+		ok(near(got, cases[i].want, 1e-9), "share of %g, %d of %d: "
+		   "%s (%g)", cases[i].quota, cases[i].assigned,
+		   cases[i].total, cases[i].what, got);
+	}
+	/* Unbalanced but complete: the shares add up to the quota. */
+	ok(near(ratelimit_share(20, 5, 12) + ratelimit_share(20, 4, 12) +
+			ratelimit_share(20, 3, 12),
+		20, 1e-9),
+	   "5 + 4 + 3 of 12: the shares add up to the quota");
+}
+
+/* Greedy callers on @rl over [@from_ms, @to_ms): the calls taken. */
+static int take_all(struct ratelimit *rl, int64_t from_ms, int64_t to_ms)
+{
+	int64_t t = from_ms;
+	int n = 0;
+
+	while (t < to_ms) {
+		int64_t w = ratelimit_take(rl, t);
+
+		if (w == 0)
+			n++;
+		else
+			t += w;
+	}
+	return n;
+}
+
+/* A rebalance changes the share: the pace follows at once, both ways. */
+static void test_share_rebalance(void)
+{
+	struct ratelimit rl;
+	int n;
+
+	ratelimit_init(&rl, ratelimit_share(12, 4, 12), 0);
+	ok(near(ratelimit_current(&rl), 4, 1e-9), "4 of 12 of 12/s: 4/s");
+	n = take_all(&rl, 0, 10000);
+	ok(n >= 39 && n <= 41, "4/s for 10 s: %d calls", n);
+	/* An instance left: its partitions come to this one. */
+	ratelimit_set_max(&rl, ratelimit_share(12, 6, 12), 10000);
+	ok(near(ratelimit_current(&rl), 6, 1e-9), "6 of 12 after a rebalance");
+	n = take_all(&rl, 10000, 20000);
+	ok(n >= 59 && n <= 61, "6/s for 10 s: %d calls", n);
+	/* Revoked down to 3: the next call waits for the new pace. */
+	ratelimit_set_max(&rl, ratelimit_share(12, 3, 12), 20000);
+	ok(near(ratelimit_current(&rl), 3, 1e-9), "3 of 12 after a revoke");
+	n = take_all(&rl, 20000, 30000);
+	ok(n >= 29 && n <= 31, "3/s for 10 s: %d calls", n);
+	/* Everything revoked: one partition's share, never unlimited. */
+	ratelimit_set_max(&rl, ratelimit_share(12, 0, 12), 30000);
+	ok(near(ratelimit_current(&rl), 1, 1e-9),
+	   "no partitions: paced at one partition's share");
+}
+
+/* Adaptive: the share is the ceiling CUBIC grows towards, never above. */
+static void test_share_adaptive(void)
+{
+	struct ratelimit rl;
+	int64_t t;
+	double top = 0;
+
+	ratelimit_init(&rl, ratelimit_share(30, 4, 12), 0);
+	ratelimit_set_adaptive(&rl, true);
+	ok(near(ratelimit_current(&rl), 10, 1e-9),
+	   "adaptive, not throttled: paced at the share");
+	send_every(&rl, 0, 1000, 100);
+	ratelimit_throttled(&rl, 1000);
+	ok(near(ratelimit_current(&rl), 7, 1e-9),
+	   "throttled at the share: cut to 70%% of it (%g)",
+	   ratelimit_current(&rl));
+	/* More partitions: the learnt rate stays and grows to the new
+	 * share, never above it. */
+	ratelimit_set_max(&rl, ratelimit_share(30, 6, 12), 1000);
+	ok(near(ratelimit_current(&rl), 7, 1e-9),
+	   "a larger share: the learnt rate stays (%g)",
+	   ratelimit_current(&rl));
+	for (t = 1000; t < 60000; t += 20) {
+		if (ratelimit_take(&rl, t) == 0)
+			ratelimit_succeeded(&rl, t + 10);
+		if (ratelimit_current(&rl) > top)
+			top = ratelimit_current(&rl);
+	}
+	ok(near(top, 15, 1e-9), "and grows to the new share, 15/s, never "
+	   "above it (top %g)", top);
+	/* Fewer partitions: lowered to the smaller share at once. */
+	ratelimit_set_max(&rl, ratelimit_share(30, 2, 12), 60000);
+	ok(near(ratelimit_current(&rl), 5, 1e-9),
+	   "a smaller share: lowered to it (%g)", ratelimit_current(&rl));
+}
+
 /* ---- simulation against a fake API with a quota ---- */
 
 /* The API's quota: a token bucket of one second's worth, in milli-calls
@@ -653,6 +774,62 @@ static void test_sim_quota_change(void)
 	}
 }
 
+/*
+ * Three instances of one group, each given its share of the quota by its
+ * partitions (4, 4 and 4 of 12, then 6, 3 and 3 after a rebalance), greedy
+ * against one API with that quota: nothing is throttled and the quota is
+ * used.  With each pacing at the whole quota (the old rule) most calls
+ * would be throttled: that is the e2e test's baseline.
+ */
+static void test_sim_group_shares(void)
+{
+	static const int split[2][3] = {{4, 4, 4}, {6, 3, 3}};
+	struct fake_api api = {20, 20 * 1000, 0};
+	struct ratelimit rl[3];
+	int64_t next[3] = {0, 0, 0}, t;
+	int sent = 0, okc = 0, i, phase;
+
+	for (i = 0; i < 3; i++) {
+		ratelimit_init(&rl[i], ratelimit_share(20, split[0][i], 12), 0);
+		ratelimit_set_adaptive(&rl[i], true);
+	}
+	for (phase = 0; phase < 2; phase++) {
+		int64_t end = (phase + 1) * 30000;
+
+		for (i = 0; phase && i < 3; i++)
+			ratelimit_set_max(&rl[i],
+					  ratelimit_share(20, split[1][i], 12),
+					  30000);
+		for (;;) {
+			int w = 0;
+			int64_t wait;
+
+			for (i = 1; i < 3; i++)
+				if (next[i] < next[w])
+					w = i;
+			t = next[w];
+			if (t >= end)
+				break;
+			wait = ratelimit_take(&rl[w], t);
+			if (wait > 0) {
+				next[w] = t + wait;
+				continue;
+			}
+			sent++;
+			if (api_call(&api, t)) {
+				okc++;
+				ratelimit_succeeded(&rl[w], t);
+			} else {
+				ratelimit_throttled(&rl[w], t);
+			}
+		}
+	}
+	tap_diag("three instances sharing 20/s for 60 s: %d calls, %d ok, "
+		 "%.2f%% throttled", sent, okc, 100.0 * (sent - okc) / sent);
+	ok(sent - okc <= sent / 100, "group shares: at most 1%% throttled");
+	ok(okc >= 0.95 * 20 * 60, "group shares: at least 95%% of the quota");
+}
+
 int main(void)
 {
 	test_pacing();
@@ -666,5 +843,9 @@ int main(void)
 	test_sim_under_quota();
 	test_sim_not_adaptive();
 	test_sim_quota_change();
+	test_share();
+	test_share_rebalance();
+	test_share_adaptive();
+	test_sim_group_shares();
 	return tap_done();
 }

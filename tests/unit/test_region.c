@@ -471,8 +471,30 @@ static void test_botocore(void)
 	cJSON_Delete(root);
 }
 
+/* region_list_entry(): the i-th entry, copied; false past the end or
+ * when it does not fit. */
+static void test_list_entry(void)
+{
+	char buf[16];
+
+	ok(region_list_entry(" us-east-1,\teu-west-2 ,", 0, buf, sizeof(buf)),
+	   "entry 0 found");
+	is_str(buf, "us-east-1", "entry 0");
+	ok(region_list_entry(" us-east-1,\teu-west-2 ,", 1, buf, sizeof(buf)),
+	   "entry 1 found");
+	is_str(buf, "eu-west-2", "entry 1 (blanks and commas skipped)");
+	ok(!region_list_entry(" us-east-1,\teu-west-2 ,", 2, buf, sizeof(buf)),
+	   "past the last entry");
+	ok(!region_list_entry(NULL, 0, buf, sizeof(buf)), "NULL list: none");
+	ok(!region_list_entry("", 0, buf, sizeof(buf)), "empty list: none");
+	ok(!region_list_entry("ap-southeast-7", 0, buf, 14),
+	   "an entry that does not fit");
+	ok(region_list_entry("ap-southeast-7", 0, buf, 15), "one that just fits");
+}
+
 int main(void)
 {
+	test_list_entry();
 	test_partition();
 	test_table();
 	test_check();

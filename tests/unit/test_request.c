@@ -11,6 +11,7 @@
 #include "request.h"
 
 #include <errno.h>
+#include <stdbool.h>
 
 #include "tap.h"
 
@@ -547,8 +548,92 @@ static void test_done(void)
 	ok(1, "request_done accepts a zeroed request and NULL");
 }
 
+/* One order key per phone, whatever the list: "+1..." and "1..." name one
+ * phone. */
+static void test_order_key(void)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} rows[] = {
+		{"{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"+14155550100\"}",
+		 "{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"14155550100\"}",
+		 true},
+		{"{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"+14155550100\"}",
+		 "{\"OptOutListName\":\"m\",\"OptedOutNumber\":\"+14155550100\"}",
+		 true},
+		{"{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"+14155550100\"}",
+		 "{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"+14155550101\"}",
+		 false},
+		{"{\"OptOutListName\":\"l1\",\"OptedOutNumber\":\"+2345678901\"}",
+		 "{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"+12345678901\"}",
+		 false},
+		{"{\"OptOutListName\":\"arn:aws:sms-voice:us-east-1:123456789012:"
+		 "opt-out-list/l\",\"OptedOutNumber\":\"14155550100\"}",
+		 "{\"OptOutListName\":\"l\",\"OptedOutNumber\":\"+14155550100\"}",
+		 true},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct request a, b;
+		char *ka = NULL, *kb = NULL;
+
+		if (request_parse(&a, rows[i].a, strlen(rows[i].a), 4096) == 0)
+			ka = request_order_key(&a);
+		if (request_parse(&b, rows[i].b, strlen(rows[i].b), 4096) == 0)
+			kb = request_order_key(&b);
+		ok(ka && kb && (strcmp(ka, kb) == 0) == rows[i].same,
+		   "order key %zu: %s", i, rows[i].same ? "same" : "different");
+		free(ka);
+		free(kb);
+		request_done(&a);
+		request_done(&b);
+	}
+}
+
+/* "*" (erase everywhere) is accepted exactly: nothing else with a '*'. */
+static void test_everywhere(void)
+{
+	static const struct {
+		const char *text;
+		int ret;
+		bool everywhere;
+	} rows[] = {
+		{"{\"OptOutListName\":\"*\",\"OptedOutNumber\":\"+14155550100\"}",
+		 0, true},
+		{"{\"OptOutListName\":\"marketing\",\"OptedOutNumber\":"
+		 "\"+14155550100\"}", 0, false},
+		{"{\"OptOutListName\":\"**\",\"OptedOutNumber\":\"+14155550100\"}",
+		 -EINVAL, false},
+		{"{\"OptOutListName\":\"a*\",\"OptedOutNumber\":\"+14155550100\"}",
+		 -EINVAL, false},
+		{"{\"OptOutListName\":\" *\",\"OptedOutNumber\":\"+14155550100\"}",
+		 -EINVAL, false},
+		{"{\"OptedOutNumber\":\"+14155550100\"}", -EINVAL, false},
+		{"{\"OptOutListName\":\"*\",\"OptedOutNumber\":\"0\"}", -EINVAL,
+		 false},
+	};
+	struct request req;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&req, 0, sizeof(req));
+		is_int(request_parse(&req, rows[i].text, strlen(rows[i].text),
+				     4096),
+		       rows[i].ret, "everywhere %zu: parsed", i);
+		ok(request_everywhere(&req) == rows[i].everywhere,
+		   "everywhere %zu: %s", i,
+		   rows[i].everywhere ? "erase everywhere" : "not everywhere");
+		request_done(&req);
+	}
+	ok(!request_valid_list("*"), "\"*\" is not a list name");
+}
+
 int main(void)
 {
+	test_everywhere();
+	test_order_key();
 	test_table();
 	test_limits();
 	test_nesting();

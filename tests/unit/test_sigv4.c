@@ -279,7 +279,7 @@ static void run_suite_case(const char *dir, const char *name)
 {
 	struct suite_request sr = {0};
 	struct sigv4_result res = {0};
-	struct sigv4_credentials cred = {0};
+	struct credentials cred = {0};
 	struct sigv4_request req = {0};
 	cJSON *ctx = NULL;
 	const cJSON *creds;
@@ -313,9 +313,9 @@ static void run_suite_case(const char *dir, const char *name)
 		if (!ok(r == 0, "%s: content hash header added", name))
 			goto out;
 	}
-	cred.access_key_id = json_str(creds, "access_key_id");
-	cred.secret_access_key = json_str(creds, "secret_access_key");
-	cred.session_token = json_str(creds, "token");
+	cred.access_key_id = (char *)json_str(creds, "access_key_id");
+	cred.secret_access_key = (char *)json_str(creds, "secret_access_key");
+	cred.session_token = (char *)json_str(creds, "token");
 	req.method = sr.method;
 	req.path = sr.path;
 	req.query = sr.query;
@@ -390,7 +390,7 @@ static void run_sms_case(const cJSON *c, struct sigv4_key_cache *cache)
 	const cJSON *out, *derived, *blen;
 	const char *id = json_str(c, "id"), *url, *body, *p;
 	struct sigv4_result res = {0}, again = {0}, nocache = {0};
-	struct sigv4_credentials cred = {0};
+	struct credentials cred = {0};
 	struct sigv4_request req = {0};
 	struct sigv4_header hdrs[3];
 	char host[256], hash[65], khex[65];
@@ -430,9 +430,9 @@ static void run_sms_case(const cJSON *c, struct sigv4_key_cache *cache)
 	req.nheaders = 3;
 	req.body = body;
 	req.body_len = strlen(body);
-	cred.access_key_id = json_str(in, "access_key_id");
-	cred.secret_access_key = json_str(in, "secret_access_key");
-	cred.session_token = json_str(in, "session_token");
+	cred.access_key_id = (char *)json_str(in, "access_key_id");
+	cred.secret_access_key = (char *)json_str(in, "secret_access_key");
+	cred.session_token = (char *)json_str(in, "session_token");
 
 	r = sigv4_sign(&req, &cred, json_str(in, "region"), "sms-voice", when,
 		       cache, &res);
@@ -540,7 +540,7 @@ static int spec_sign(const struct spec *s, struct sigv4_key_cache *cache,
 		     struct sigv4_result *res)
 {
 	struct sigv4_request req = {0};
-	struct sigv4_credentials cred = {0};
+	struct credentials cred = {0};
 
 	req.method = pick(s->method, s->null_method, "POST");
 	req.path = pick(s->path, s->null_path, "/");
@@ -555,10 +555,10 @@ static int spec_sign(const struct spec *s, struct sigv4_key_cache *cache,
 	req.body_len = s->body ? strlen(s->body) : 0;
 	req.normalize_path = s->normalize;
 	req.omit_session_token = s->omit_token;
-	cred.access_key_id = pick(s->akid, s->null_akid, "AKIDEXAMPLE");
-	cred.secret_access_key = pick(s->secret, s->null_secret,
+	cred.access_key_id = (char *)pick(s->akid, s->null_akid, "AKIDEXAMPLE");
+	cred.secret_access_key = (char *)pick(s->secret, s->null_secret,
 				      "test/secret+key");
-	cred.session_token = s->token;
+	cred.session_token = (char *)s->token;
 	return sigv4_sign(s->null_req ? NULL : &req,
 			  s->null_cred ? NULL : &cred,
 			  pick(s->region, s->null_region, "us-east-1"),
