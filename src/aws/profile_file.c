@@ -270,7 +270,7 @@ static int ini_read(const char *path, struct ini_target *t, char *errbuf,
 		    size_t errlen)
 {
 	struct buf b;
-	char *line, *pos, *p, *end, *key, parent[128] = "";
+	char *line, *pos, *p, *end, *key, *nul, parent[128] = "";
 	size_t lineno = 0;
 	bool in_section = false, in_profile = false, nested = false;
 	bool indented;
@@ -282,9 +282,14 @@ static int ini_read(const char *path, struct ini_target *t, char *errbuf,
 		r = r > 0 ? 0 : r;
 		goto out;
 	}
-	if (memchr(buf_str(&b), '\0', b.len)) {
+	nul = memchr(buf_str(&b), '\0', b.len);
+	if (nul) {
+		/* The line that holds it, so that it can be found and fixed. */
+		for (p = b.p, lineno = 1; p < nul; p++)
+			lineno += *p == '\n';
 		r = -EINVAL;
-		util_set_error(errbuf, errlen, "%s: holds a NUL byte", path);
+		util_set_error(errbuf, errlen, "%s:%zu: holds a NUL byte", path,
+			       lineno);
 		goto out;
 	}
 	pos = b.p;

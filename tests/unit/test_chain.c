@@ -582,6 +582,8 @@ static void test_profile_settings(void)
 	}
 	is_int(profile_read(path, "default", false, &f, err, sizeof(err)),
 	       -EINVAL, "a NUL byte is refused");
+	snprintf(big, sizeof(big), "%s:3: holds a NUL byte", path);
+	is_str(err, big, "a NUL byte: the message names the file and its line");
 	profile_done(&f);
 
 	write_file(dir, "token", "  t0k3n value \r\n\n");
