@@ -83,7 +83,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null 2>&1; then
 			./configure CC=clang --enable-fuzzing &&
 			make -j"$(nproc)" fuzz) >fuzz-build.log 2>&1; then
 		fsrc="$fdir/optout-eraser-$ver"
-		sh tests/fuzz/run.sh "$fsrc" "$fsrc" "${FUZZ_SECONDS:-20}" 2 \
+		sh tests/fuzz/run.sh "$fsrc" "$fsrc" "${FUZZ_SECONDS:-30}" 2 \
 			>fuzz-run.log 2>&1
 		cat fuzz-run.log
 		pass=$((pass + $(grep -c '^ok ' fuzz-run.log)))

@@ -9,7 +9,7 @@
 set -u
 bld=$1
 src=$2
-secs=${3:-20}
+secs=${3:-30}
 jobs=${4:-2}
 out=$(mktemp -d "${TMPDIR:-/tmp}/optout-fuzz.XXXXXX")
 targets=$(cd "$src/tests/fuzz/corpus" && ls -d fuzz_* | sort)
