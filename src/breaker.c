@@ -8,13 +8,19 @@
  * denial streak and the retry budget.  Pause kinds are bits, so "what lifts
  * what" is one mask per answer kind (lifts[]).  The sender pool calls
  * every function under its lock, from whichever worker thread saw the
- * answer; the breaker takes what it needs as arguments and calls nobody.
+ * answer; the breaker takes what it needs as arguments and calls nobody
+ * but the pure logscrub.c: every reason is logged, sent as STATUS= and
+ * shown on /readyz, so the text from outside in it (an AWS error code, a
+ * list name as a request gave it) is masked where it enters (code_of(),
+ * denied()): a phone number in it never reaches any of them.
  */
 #include "breaker.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "logscrub.h"
 
 enum {
 	KIND_AUTH = 1,
@@ -227,6 +233,14 @@ static void pause_all(struct breaker *b, int kind, int64_t now,
 	b->news = true;
 }
 
+/* @ev's error code as a reason may show it: AWS's text, so its digit runs
+ * that may be a phone number masked ("?" when there is none). */
+static const char *code_of(const struct breaker_event *ev, char *out,
+			   size_t size)
+{
+	return logscrub_digits(ev->code ? ev->code : "?", out, size);
+}
+
 static void hold_region(struct breaker *b, struct breaker_region *r, int kind,
 			const char *code, int64_t now, const char *what)
 {
@@ -238,7 +252,7 @@ static void hold_region(struct breaker *b, struct breaker_region *r, int kind,
 	r->probe_busy = false;
 	r->probe_backoff_ms = BREAKER_PROBE_MIN_MS;
 	r->next_probe_ms = now + r->probe_backoff_ms;
-	snprintf(r->code, sizeof(r->code), "%s", code ? code : "?");
+	snprintf(r->code, sizeof(r->code), "%s", code);
 	/* Truncation only shortens the message. */
 	if (snprintf(r->reason, sizeof(r->reason),
 		     "region %s: %s (%s) while other regions answer", r->name,
@@ -268,8 +282,9 @@ static bool others_answer(const struct breaker *b,
 static void attribute(struct breaker *b, struct breaker_region *r, int kind,
 		      const struct breaker_event *ev, int64_t now)
 {
-	const char *code = ev->code ? ev->code : "?";
+	char code[64];
 
+	code_of(ev, code, sizeof(code));
 	/* Already paused, or already the region's own: stays so (a held
 	 * region's probe says nothing about the others). */
 	if (b->paused || r->held)
@@ -364,6 +379,8 @@ static enum breaker_verdict denied(struct breaker *b,
 				   struct breaker_clock *c, bool probe,
 				   int64_t now, int64_t *ret_not_before_ms)
 {
+	char list[128];
+
 	if (!c->first_denied_ms)
 		c->first_denied_ms = now;
 	else if (b->last_allowed_ms > c->first_denied_ms) {
@@ -376,7 +393,8 @@ static enum breaker_verdict denied(struct breaker *b,
 			  "access denied for every request "
 			  "(AccessDeniedException for list %.100s, nothing "
 			  "allowed since)",
-			  ev->list ? ev->list : "?");
+			  logscrub_list(ev->list ? ev->list : "?", list,
+					sizeof(list)));
 	if (b->paused)
 		return hold(b, c, probe, now, ret_not_before_ms);
 	return retry_or_final(b, c, BREAKER_DENIED_RETRY_MS, now,
@@ -440,9 +458,11 @@ enum breaker_verdict breaker_report(struct breaker *b,
 	}
 	cost = retry_budget_take(&b->budget, transport);
 	if (cost == 0) {
+		char code[64];
+
 		pause_all(b, KIND_BUDGET, now,
 			  "retry budget exhausted (AWS keeps failing: %s)",
-			  ev->code ? ev->code : "?");
+			  code_of(ev, code, sizeof(code)));
 		return hold(b, c, probe, now, ret_not_before_ms);
 	}
 	c->budget_taken = cost;

@@ -424,6 +424,75 @@ static void test_budget_flapping(void)
 				      "proxy page %d retried", k + 1);
 }
 
+/* A pause reason (and a held region's fault) is logged, sent as STATUS=
+ * and shown on /readyz: a phone number in the list name or the AWS error
+ * code it quotes comes out masked as logscrub.h says ("1******0123"). */
+static void test_reasons_masked(void)
+{
+	static const struct {
+		const char *name;
+		enum breaker_answer answer;
+		int times;
+		const char *list, *code, *want;
+	} rows[] = {
+		{"credentials", BREAKER_AUTH, 1, "marketing",
+		 "Expired+15550100123", "credentials rejected: "
+					"Expired+1******0123"},
+		{"transport", BREAKER_TRANSPORT, BREAKER_TRANSPORT_STREAK,
+		 "marketing", "15550100123", "endpoint unreachable: 1******0123"},
+		{"denied, a name", BREAKER_DENIED, BREAKER_DENIED_STREAK,
+		 "+15550100123", "AccessDeniedException", "list +1******0123,"},
+		{"denied, an ARN", BREAKER_DENIED, BREAKER_DENIED_STREAK,
+		 "arn:aws:sms-voice:us-east-1:123456789012:opt-out-list/"
+		 "15550100123",
+		 "AccessDeniedException",
+		 "123456789012:opt-out-list/1******0123,"},
+		{"budget", BREAKER_BUSY, 3, "marketing", "Busy 15550100123",
+		 "(AWS keeps failing: Busy 1******0123)"},
+	};
+	struct breaker b;
+	struct breaker_clock c[BREAKER_TRANSPORT_STREAK];
+	struct breaker_event e;
+	char reason[BREAKER_REASON_MAX];
+	const char *code, *why;
+	int64_t now = 1000, nb = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* A small budget for the budget's row only. */
+		breaker_init(&b, &policy,
+			     rows[i].answer == BREAKER_BUSY ? 2 * RETRY_COST
+							    : 500);
+		e = ev("us-east-1", rows[i].answer);
+		e.list = rows[i].list;
+		e.code = rows[i].code;
+		for (k = 0; k < rows[i].times; k++) {
+			breaker_clock_submitted(&c[0], now);
+			attempt(&b, &c[0], &e, now, &nb);
+		}
+		reason[0] = '\0';
+		ok(breaker_paused(&b, reason, sizeof(reason)) &&
+			   strstr(reason, rows[i].want) &&
+			   !strstr(reason, "0100123"),
+		   "%s: masked in \"%s\"", rows[i].name, reason);
+	}
+
+	/* A region's own fault: its code and reason, masked. */
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&c[0], now);
+	breaker_clock_submitted(&c[1], now);
+	e = ev("eu-west-1", BREAKER_OK);
+	attempt(&b, &c[0], &e, now, &nb);
+	e = ev("us-east-1", BREAKER_AUTH);
+	e.code = "+15550100123";
+	attempt(&b, &c[1], &e, now, &nb);
+	breaker_region_fault(&b, "us-east-1", &code, &why);
+	is_str(code, "+1******0123", "held region: its code masked");
+	ok(strstr(why, "(+1******0123)") && !strstr(why, "0100123"),
+	   "held region: reason masked: %s", why);
+}
+
 int main(void)
 {
 	test_lift_table();
@@ -434,5 +503,6 @@ int main(void)
 	test_probe_and_clocks();
 	test_budget();
 	test_budget_flapping();
+	test_reasons_masked();
 	return tap_done();
 }
