@@ -230,6 +230,7 @@ static void pause_all(struct breaker *b, int kind, int64_t now,
 	b->probe_busy = false;
 	b->probe_backoff_ms = BREAKER_PROBE_MIN_MS;
 	b->next_probe_ms = now + b->probe_backoff_ms;
+	b->renewed_ms = 0;
 	b->news = true;
 }
 
@@ -353,6 +354,11 @@ static enum breaker_verdict hold(struct breaker *b, struct breaker_clock *c,
 		return BREAKER_HOLD;
 	}
 	probe_failed(&b->probe_backoff_ms, &b->next_probe_ms, now);
+	/* Signed with the keys the provider has since replaced: the new ones
+	 * are still untried. */
+	if (b->pause_kind == KIND_AUTH && b->renewed_ms &&
+	    c->probe_started_ms <= b->renewed_ms)
+		b->next_probe_ms = now;
 	if (c->probe_started_ms && now > c->probe_started_ms)
 		c->charged_ms += now - c->probe_started_ms;
 	c->counted++;
@@ -509,6 +515,17 @@ int breaker_held_regions(const struct breaker *b, char *buf, size_t len)
 		n++;
 	}
 	return n;
+}
+
+bool breaker_credentials_renewed(struct breaker *b, int64_t now)
+{
+	if (!b->paused || b->pause_kind != KIND_AUTH)
+		return false;
+	b->renewed_ms = now;
+	if (b->probe_busy || b->next_probe_ms <= now)
+		return false;
+	b->next_probe_ms = now;
+	return true;
 }
 
 bool breaker_take_news(struct breaker *b)
