@@ -8,13 +8,19 @@
  * denial streak and the retry budget.  Pause kinds are bits, so "what lifts
  * what" is one mask per answer kind (lifts[]).  The sender pool calls
  * every function under its lock, from whichever worker thread saw the
- * answer; the breaker takes what it needs as arguments and calls nobody.
+ * answer; the breaker takes what it needs as arguments and calls nobody
+ * but the pure logscrub.c: every reason is logged, sent as STATUS= and
+ * shown on /readyz, so the text from outside in it (an AWS error code, a
+ * list name as a request gave it) is masked where it enters (code_of(),
+ * denied()): a phone number in it never reaches any of them.
  */
 #include "breaker.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "logscrub.h"
 
 enum {
 	KIND_AUTH = 1,
@@ -224,7 +230,16 @@ static void pause_all(struct breaker *b, int kind, int64_t now,
 	b->probe_busy = false;
 	b->probe_backoff_ms = BREAKER_PROBE_MIN_MS;
 	b->next_probe_ms = now + b->probe_backoff_ms;
+	b->renewed_ms = 0;
 	b->news = true;
+}
+
+/* @ev's error code as a reason may show it: AWS's text, so its digit runs
+ * that may be a phone number masked ("?" when there is none). */
+static const char *code_of(const struct breaker_event *ev, char *out,
+			   size_t size)
+{
+	return logscrub_digits(ev->code ? ev->code : "?", out, size);
 }
 
 static void hold_region(struct breaker *b, struct breaker_region *r, int kind,
@@ -238,7 +253,7 @@ static void hold_region(struct breaker *b, struct breaker_region *r, int kind,
 	r->probe_busy = false;
 	r->probe_backoff_ms = BREAKER_PROBE_MIN_MS;
 	r->next_probe_ms = now + r->probe_backoff_ms;
-	snprintf(r->code, sizeof(r->code), "%s", code ? code : "?");
+	snprintf(r->code, sizeof(r->code), "%s", code);
 	/* Truncation only shortens the message. */
 	if (snprintf(r->reason, sizeof(r->reason),
 		     "region %s: %s (%s) while other regions answer", r->name,
@@ -268,8 +283,9 @@ static bool others_answer(const struct breaker *b,
 static void attribute(struct breaker *b, struct breaker_region *r, int kind,
 		      const struct breaker_event *ev, int64_t now)
 {
-	const char *code = ev->code ? ev->code : "?";
+	char code[64];
 
+	code_of(ev, code, sizeof(code));
 	/* Already paused, or already the region's own: stays so (a held
 	 * region's probe says nothing about the others). */
 	if (b->paused || r->held)
@@ -338,6 +354,11 @@ static enum breaker_verdict hold(struct breaker *b, struct breaker_clock *c,
 		return BREAKER_HOLD;
 	}
 	probe_failed(&b->probe_backoff_ms, &b->next_probe_ms, now);
+	/* Signed with the keys the provider has since replaced: the new ones
+	 * are still untried. */
+	if (b->pause_kind == KIND_AUTH && b->renewed_ms &&
+	    c->probe_started_ms <= b->renewed_ms)
+		b->next_probe_ms = now;
 	if (c->probe_started_ms && now > c->probe_started_ms)
 		c->charged_ms += now - c->probe_started_ms;
 	c->counted++;
@@ -364,6 +385,8 @@ static enum breaker_verdict denied(struct breaker *b,
 				   struct breaker_clock *c, bool probe,
 				   int64_t now, int64_t *ret_not_before_ms)
 {
+	char list[128];
+
 	if (!c->first_denied_ms)
 		c->first_denied_ms = now;
 	else if (b->last_allowed_ms > c->first_denied_ms) {
@@ -376,7 +399,8 @@ static enum breaker_verdict denied(struct breaker *b,
 			  "access denied for every request "
 			  "(AccessDeniedException for list %.100s, nothing "
 			  "allowed since)",
-			  ev->list ? ev->list : "?");
+			  logscrub_list(ev->list ? ev->list : "?", list,
+					sizeof(list)));
 	if (b->paused)
 		return hold(b, c, probe, now, ret_not_before_ms);
 	return retry_or_final(b, c, BREAKER_DENIED_RETRY_MS, now,
@@ -440,9 +464,11 @@ enum breaker_verdict breaker_report(struct breaker *b,
 	}
 	cost = retry_budget_take(&b->budget, transport);
 	if (cost == 0) {
+		char code[64];
+
 		pause_all(b, KIND_BUDGET, now,
 			  "retry budget exhausted (AWS keeps failing: %s)",
-			  ev->code ? ev->code : "?");
+			  code_of(ev, code, sizeof(code)));
 		return hold(b, c, probe, now, ret_not_before_ms);
 	}
 	c->budget_taken = cost;
@@ -489,6 +515,17 @@ int breaker_held_regions(const struct breaker *b, char *buf, size_t len)
 		n++;
 	}
 	return n;
+}
+
+bool breaker_credentials_renewed(struct breaker *b, int64_t now)
+{
+	if (!b->paused || b->pause_kind != KIND_AUTH)
+		return false;
+	b->renewed_ms = now;
+	if (b->probe_busy || b->next_probe_ms <= now)
+		return false;
+	b->next_probe_ms = now;
+	return true;
 }
 
 bool breaker_take_news(struct breaker *b)

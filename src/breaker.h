@@ -45,6 +45,12 @@
  *    on the wire: no request probes for a pause with its clock stopped, and
  *    the probes rotate.  (Charging it the whole backoff would end requests
  *    as failed for an outage they only probed.)
+ *  - New credentials.  While the pipeline is paused for credentials
+ *    rejected, the credential provider publishing new keys
+ *    (breaker_credentials_renewed()) makes the next probe due at once
+ *    rather than at the end of its backoff, and a probe that was on the
+ *    wire with the old keys then does not back off either.  Other pauses
+ *    (and region holds) keep their backoff: new keys do not lift them.
  *  - Time paused does not count: a request's elapsed time is its wall time
  *    since its first attempt minus the time the pipeline was paused
  *    meanwhile (plus what its own probes were charged), and attempts that
@@ -159,6 +165,7 @@ struct breaker {
 	int64_t probe_backoff_ms;
 	int64_t paused_since_ms;
 	int64_t paused_total_ms; /* closed pauses, summed */
+	int64_t renewed_ms; /* new credentials during this pause; 0: none */
 
 	int64_t last_allowed_ms; /* last answer that was not a denial */
 	int denied_streak;
@@ -235,6 +242,12 @@ void breaker_region_fault(const struct breaker *b, const char *region,
 
 /* Writes the held regions, comma separated, to @buf; returns how many. */
 int breaker_held_regions(const struct breaker *b, char *buf, size_t len);
+
+/* The credential provider published new keys at @now: when the pipeline
+ * is paused for credentials rejected, the probe is due at once (a probe on
+ * the wire, signed before, will not back off when it fails).  Returns
+ * true when it changed when the next probe may go; nothing otherwise. */
+bool breaker_credentials_renewed(struct breaker *b, int64_t now);
 
 /* True once after a pause or hold began or ended. */
 bool breaker_take_news(struct breaker *b);

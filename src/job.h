@@ -55,6 +55,8 @@ struct job {
 	int64_t queue_key_ms;  /* monotonic: its place in the worker's queue,
 				  consumed_ms, then each retry's not-before */
 	uint64_t seq;          /* submission order: ties of queue_key_ms */
+	bool held_probe;       /* a probe that met the pause's fault: its
+				  queue_key_ms is the probe backoff */
 	void *xfer;            /* the worker's transfer while on the wire */
 
 	/* Outcome payload kept until the delivery report (main thread). */

@@ -9,14 +9,17 @@
  * of the page (families, label values, numbers, histograms) are
  * metrics_text.c's.
  *
- * Label values that come from outside (API error codes, regions, pause
- * reasons) live in small append-only tables: a row, once published by a
+ * Label values that come from outside (API error codes, regions) live in
+ * small append-only tables: a row, once published by a
  * release store of the table's length, never changes, so finding a row is a
  * lock-free scan; only adding one takes the mutex.  Every table has a fixed
  * capacity, so no caller can grow the output without bound.  Partitions
  * come and go with rebalances: their rows are claimed and released under
  * the mutex, while their values are plain atomics written by the one thread
- * that owns the offsets.
+ * that owns the offsets.  A pause reason labels nothing: the words our own
+ * code begins it with pick one of a fixed set of classes (pause_classes[]),
+ * as its rest may hold text from outside (an AWS error code, a list name,
+ * Kafka's error), a phone number among them.
  *
  * The page is built in one capped buf (buf.h); its first failure sticks
  * and the scrape gets no page rather than a partial one.  The HTTP
@@ -45,8 +48,6 @@
 #include "metrics_text.h"
 #include "util.h"
 
-/* Pause reason classes we keep apart; later ones are shown as "other". */
-#define REASONS_MAX 16
 /* API rows: the pairs, the folded ones (status, "other"). */
 #define API_ROWS (METRICS_API_PAIRS + METRICS_API_FOLDS)
 
@@ -65,6 +66,22 @@ static const char *const reload_results[] = {"ok", "failed"};
 static const char *const retry_reasons[] = {"throttle", "transient", "auth",
 					    "other"};
 #define NREASONS (sizeof(retry_reasons) / sizeof(retry_reasons[0]))
+
+/* Pause classes: how the reasons breaker.c, pipeline.c and status.c write
+ * begin, and the label each class shows; any other reason is "other". */
+static const struct {
+	const char *prefix, *label;
+} pause_classes[] = {
+	{"credentials rejected", "credentials rejected"},
+	{"endpoint unreachable", "endpoint unreachable"},
+	{"the endpoint answers without AWS", "answers not from AWS"},
+	{"access denied for every request", "access denied for every request"},
+	{"retry budget exhausted", "retry budget exhausted"},
+	{"results topic unavailable", "results topic unavailable"},
+	{"dead-letter topic unavailable", "dead-letter topic unavailable"},
+	{"", "other"},
+};
+#define NPAUSES (sizeof(pause_classes) / sizeof(pause_classes[0]))
 
 /* One API call: from a few milliseconds to the 10 s default timeout. */
 static const struct mtext_bucket api_buckets[] = {
@@ -120,8 +137,7 @@ struct metrics {
 	_Atomic uint64_t produce_errors[2];  /* topic_kinds */
 	_Atomic uint64_t rebalances[2];      /* rebalance_kinds */
 	_Atomic uint64_t reloads[2];         /* reload_results */
-	_Atomic uint64_t pauses[REASONS_MAX]; /* rows of reasons */
-	_Atomic uint64_t pauses_other;
+	_Atomic uint64_t pauses[NPAUSES]; /* by pause_classes[] */
 	struct mtext_hist api_hist;
 	struct mtext_hist request_hist;
 
@@ -137,15 +153,12 @@ struct metrics {
 	struct label region_labels[METRICS_REGIONS];
 	struct region region_values[METRICS_REGIONS];
 
-	struct table reasons;
-	struct label reason_labels[REASONS_MAX];
-
 	struct partition partitions[METRICS_PARTITIONS];
 	_Atomic size_t partitions_used; /* rows below may be claimed */
 
 	_Atomic int64_t inflight;
 	_Atomic bool paused;
-	_Atomic int pause_reason; /* row of reasons, -1 = "other" */
+	_Atomic int pause_reason; /* row of pause_classes[] */
 	_Atomic int64_t credentials_expiry_ms;
 	_Atomic bool kafka_up;
 	_Atomic int64_t partitions_stopped;
@@ -242,7 +255,6 @@ struct metrics *metrics_new(void)
 	 * ones that start elsewhere are set here. */
 	for (i = 0; i < METRICS_PARTITIONS; i++)
 		atomic_init(&m->partitions[i].lag, -1);
-	atomic_init(&m->pause_reason, -1);
 	mtext_hist_init(&m->api_hist, api_buckets,
 		  sizeof(api_buckets) / sizeof(api_buckets[0]));
 	mtext_hist_init(&m->request_hist, request_buckets,
@@ -251,8 +263,6 @@ struct metrics *metrics_new(void)
 	m->api.cap = API_ROWS;
 	m->regions.rows = m->region_labels;
 	m->regions.cap = METRICS_REGIONS;
-	m->reasons.rows = m->reason_labels;
-	m->reasons.cap = REASONS_MAX;
 	m->start_ms = util_wall_ms();
 	return m;
 }
@@ -369,22 +379,18 @@ void metrics_reload(struct metrics *m, bool ok)
 		bump(&m->reloads[!ok]);
 }
 
-/* The row of @reason's class (the part before its first ':'), -1 when the
- * table is full. */
-static int reason_row(struct metrics *m, const char *reason)
+/* The row of pause_classes[] whose words begin @reason (the last one,
+ * "other", begins every reason). */
+static int reason_row(const char *reason)
 {
-	char cls[METRICS_LABEL_MAX];
-	const char *colon;
-	size_t n;
+	size_t i;
 
 	reason = reason ? reason : "";
-	colon = strchr(reason, ':');
-	n = colon ? (size_t)(colon - reason) : strlen(reason);
-	if (n > sizeof(cls) - 1)
-		n = sizeof(cls) - 1;
-	memcpy(cls, reason, n);
-	cls[n] = '\0';
-	return table_get(m, &m->reasons, 0, cls, REASONS_MAX);
+	for (i = 0; i + 1 < NPAUSES; i++)
+		if (strncmp(reason, pause_classes[i].prefix,
+			    strlen(pause_classes[i].prefix)) == 0)
+			break;
+	return (int)i;
 }
 
 void metrics_pause(struct metrics *m, const char *reason)
@@ -393,8 +399,8 @@ void metrics_pause(struct metrics *m, const char *reason)
 
 	if (!m)
 		return;
-	idx = reason_row(m, reason);
-	bump(idx < 0 ? &m->pauses_other : &m->pauses[idx]);
+	idx = reason_row(reason);
+	bump(&m->pauses[idx]);
 }
 
 /* Gauges ------------------------------------------------------------------ */
@@ -413,10 +419,9 @@ void metrics_set_paused(struct metrics *m, bool paused, const char *reason)
 	if (!m)
 		return;
 	if (paused) {
-		idx = reason_row(m, reason);
-		/* Release: the row's text is visible where idx is. */
+		idx = reason_row(reason);
 		atomic_store_explicit(&m->pause_reason, idx,
-				      memory_order_release);
+				      memory_order_relaxed);
 	}
 	atomic_store_explicit(&m->paused, paused, memory_order_relaxed);
 }
@@ -627,11 +632,9 @@ static void render_paused(struct buf *b, struct metrics *m)
 		   "while it is.");
 	if (paused) {
 		reason = atomic_load_explicit(&m->pause_reason,
-					      memory_order_acquire);
-		buf_puts(b, "optout_pipeline_paused_reason{reason=\"");
-		mtext_value(b, reason >= 0 ? m->reason_labels[reason].text
-					 : "other");
-		buf_puts(b, "\"} 1\n");
+					      memory_order_relaxed);
+		buf_printf(b, "optout_pipeline_paused_reason{reason=\"%s\"} 1\n",
+			   pause_classes[reason].label);
 	}
 }
 
@@ -649,7 +652,7 @@ static void render_fixed(struct buf *b, const char *name, const char *label,
 
 static void render_events(struct buf *b, struct metrics *m)
 {
-	size_t i, used;
+	size_t i;
 
 	mtext_family(b, "optout_dead_letters_total", "counter",
 		     "Copies of rejected records delivered to dlq.topic.");
@@ -672,15 +675,9 @@ static void render_events(struct buf *b, struct metrics *m)
 	mtext_family(b, "optout_pauses_total", "counter",
 		     "Times consumption or calls paused for a systemic "
 		     "failure, by class of reason.");
-	used = atomic_load_explicit(&m->reasons.used, memory_order_acquire);
-	for (i = 0; i < used; i++) {
-		buf_puts(b, "optout_pauses_total{reason=\"");
-		mtext_value(b, m->reason_labels[i].text);
-		buf_printf(b, "\"} %" PRIu64 "\n", load_u64(&m->pauses[i]));
-	}
-	if (load_u64(&m->pauses_other))
-		buf_printf(b, "optout_pauses_total{reason=\"other\"} %" PRIu64
-			   "\n", load_u64(&m->pauses_other));
+	for (i = 0; i < NPAUSES; i++)
+		buf_printf(b, "optout_pauses_total{reason=\"%s\"} %" PRIu64 "\n",
+			   pause_classes[i].label, load_u64(&m->pauses[i]));
 }
 
 /* The pacing rate of every region that has one. */

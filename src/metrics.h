@@ -154,17 +154,22 @@ void metrics_rebalance(struct metrics *m, bool assign);
 void metrics_reload(struct metrics *m, bool ok);
 
 /* Consumption or the calls paused for @reason (its class, as for
- * metrics_set_paused(), labels the count). */
+ * metrics_set_paused(), labels the count; every class is shown, 0 or
+ * not). */
 void metrics_pause(struct metrics *m, const char *reason);
 
 /* Gauges. */
 
 void metrics_set_inflight(struct metrics *m, long n);
 
-/* Paused or not.  While paused, the part of @reason before its first ':'
- * (its class: "credentials rejected", "endpoint unreachable", ... without
- * the details, which would make a new series each time) labels
- * optout_pipeline_paused_reason; NULL is fine. */
+/* Paused or not.  While paused, the class of @reason labels
+ * optout_pipeline_paused_reason: one of a fixed set, picked by the words
+ * the reason begins with ("credentials rejected", "endpoint unreachable",
+ * "answers not from AWS", "access denied for every request", "retry
+ * budget exhausted", "results topic unavailable", "dead-letter topic
+ * unavailable"), else "other".  Nothing else of the reason shows: its
+ * details would make a new series each time and may hold text from
+ * outside (a list name, an AWS or Kafka error).  NULL is fine. */
 void metrics_set_paused(struct metrics *m, bool paused, const char *reason);
 
 /* The current pacing rate of @region, in calls per second (0: not

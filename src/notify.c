@@ -5,6 +5,11 @@
  * One module so that the protocol's rules live in one place: READY=1 and
  * RELOADING=1 carry a fresh STATUS=, RELOADING=1 carries MONOTONIC_USEC= (as
  * systemd 253+ wants for Type=notify-reload), pings are paced here.
+ *
+ * STATUS= text goes through logscrub() as a log line does: it shows pause
+ * reasons and Kafka's and AWS's errors, so a phone number in them is
+ * masked, and a control character escaped (a newline in it would start
+ * another assignment of the notification, such as READY=1 or MAINPID=).
  */
 #include "notify.h"
 
@@ -15,6 +20,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "logscrub.h"
 #include "util.h"
 
 static uint64_t watchdog_usec;
@@ -54,12 +60,17 @@ void notify_stopping(void)
 
 void notify_status(const char *fmt, ...)
 {
-	char text[sizeof(last_status)];
+	char raw[sizeof(last_status)], text[sizeof(last_status)];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	/* Cut to the buffer; a NUL in an argument ends the text anyway. */
+	logscrub(raw, strlen(raw), text, sizeof(text));
 	if (strcmp(text, last_status) == 0)
 		return;
 	memcpy(last_status, text, sizeof(text));

@@ -23,7 +23,9 @@ void notify_ready(void);
 void notify_reloading(void);
 void notify_stopping(void);
 
-/* STATUS=<text>; sent only when the text changed. */
+/* STATUS=<text>, the text escaped and masked as a log line is
+ * (logscrub.h: control characters escaped, a '+' and six or more digits
+ * masked); sent only when that changed. */
 void notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Asks for @usec more time to stop (a drain still making progress). */

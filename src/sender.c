@@ -18,12 +18,21 @@
  * request's retry clock).  The lock is never held across curl or signing
  * work.
  *
- * Order: the pool keeps one oldest-first queue (jobq.c) per region, shared
+ * Order: the pool keeps one oldest-first queue per region (lanes.c), shared
  * by the workers under the lock, so that the oldest waiting request of a
  * region is always the next to start whichever worker is free, and a region
  * that is paced or held never blocks another; a retried job takes its place
  * by its not-before time.  A pass looks at the queues' heads only: no
  * walk of the waiting jobs, one heap operation per job started.
+ *
+ * New credentials: the provider's refresher calls creds_renewed() on its
+ * own thread, which only sets an atomic flag and wakes the workers; the
+ * first worker to look takes the flag under the lock and tells the breaker
+ * (breaker_credentials_renewed()), so that a pause for rejected keys
+ * probes with the new ones at once.  The refresher never takes the lock.
+ * A probe that met the pause's fault waits in its lane for the probe
+ * backoff (job->held_probe); when the pause ends it takes its place again
+ * at once (lanes_release_probes()) rather than up to 30 s later.
  */
 #include "sender.h"
 
@@ -48,6 +57,7 @@
 #include "endpoint.h"
 #include "job.h"
 #include "jobq.h"
+#include "lanes.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -56,16 +66,8 @@
 #include "sigv4.h"
 #include "util.h"
 
-#define SENDER_REGIONS_MAX BREAKER_REGIONS_MAX
 #define SENDER_SKEW_S 240          /* AWS allows 5 minutes */
 #define SENDER_POLL_MAX_MS 1000
-
-/* The queue of one health key's jobs waiting to start (under the lock):
- * a region's, or a role account's in a region (job->health). */
-struct lane {
-	char region[BREAKER_KEY_MAX];
-	struct jobq q;
-};
 
 struct worker {
 	struct sender *s;
@@ -97,14 +99,14 @@ struct sender {
 	struct job *done_head, *done_tail;
 	struct buckets buckets; /* pacing, per region */
 	struct breaker breaker;
-	struct lane lanes[SENDER_REGIONS_MAX]; /* jobs waiting to start */
-	int nlanes;
+	struct lanes lanes; /* jobs waiting to start, per job->health */
 	bool logged_paused;      /* what the log last said */
 	char logged_held[256];
 	uint64_t next_seq;       /* main thread */
 
 	atomic_llong clock_offset_s;
 	atomic_bool stopping;
+	atomic_bool creds_renewed; /* set by the refresher, taken by a worker */
 	atomic_bool withdrawn[SENDER_PARTITIONS_MAX];
 	atomic_int nwithdrawn;
 	atomic_size_t inflight;
@@ -136,8 +138,9 @@ static struct ratelimit *bucket_locked(struct sender *s, const char *region)
 	return buckets_get(&s->buckets, region, util_mono_ms());
 }
 
-/* Logs pause and region-hold changes the last breaker call made, and wakes
- * the main loop (it stops or resumes consumption). */
+/* Logs pause and region-hold changes the last breaker call made, releases
+ * a lifted pause's probes, and wakes the main loop (it stops or resumes
+ * consumption). */
 static void log_news_locked(struct sender *s)
 {
 	char reason[BREAKER_REASON_MAX], held[sizeof(s->logged_held)];
@@ -149,8 +152,10 @@ static void log_news_locked(struct sender *s)
 	if (paused && !s->logged_paused)
 		log_warning("pipeline paused: %s; probing every %d s at most",
 			    reason, BREAKER_PROBE_MAX_MS / 1000);
-	else if (!paused && s->logged_paused)
+	else if (!paused && s->logged_paused) {
 		log_notice("pipeline resumed: the fault has cleared");
+		lanes_release_probes(&s->lanes);
+	}
 	s->logged_paused = paused;
 	breaker_held_regions(&s->breaker, held, sizeof(held));
 	if (strcmp(held, s->logged_held) != 0) {
@@ -332,6 +337,7 @@ static void complete(struct worker *w, struct call *c, CURLcode rc)
 			    LOG_INFO);
 		if (not_before)
 			job->queue_key_ms = not_before;
+		job->held_probe = v == BREAKER_HOLD && not_before;
 		requeue(s, job);
 		break;
 	}
@@ -359,22 +365,6 @@ static void fail_local(struct job *job, const char *code, const char *message)
 	results_log_attempt(job, "giving up", LOG_WARNING);
 }
 
-static struct lane *lane_of_locked(struct sender *s, const char *region)
-{
-	struct lane *l;
-	int i;
-
-	for (i = 0; i < s->nlanes; i++)
-		if (strcmp(s->lanes[i].region, region) == 0)
-			return &s->lanes[i];
-	if (s->nlanes == SENDER_REGIONS_MAX)
-		return &s->lanes[SENDER_REGIONS_MAX - 1]; /* shared */
-	l = &s->lanes[s->nlanes++];
-	snprintf(l->region, sizeof(l->region), "%s", region);
-	jobq_init(&l->q);
-	return l;
-}
-
 /* Puts @job (new, or back from an attempt) in its region's queue; gives
  * it back instead when its partition was withdrawn or the pool stops.
  * Returns true when the job went to the done list instead. */
@@ -384,7 +374,7 @@ static bool queue_locked(struct sender *s, struct job *job)
 		give_back_locked(s, job);
 		return true;
 	}
-	if (jobq_push(&lane_of_locked(s, job->health)->q, job) < 0) {
+	if (jobq_push(&lanes_get(&s->lanes, job->health)->q, job) < 0) {
 		fail_local(job, "OutOfMemory", "out of memory queueing the call");
 		finish_locked(s, job);
 		return true;
@@ -397,6 +387,11 @@ static void requeue(struct sender *s, struct job *job)
 	bool finished;
 
 	pthread_mutex_lock(&s->lock);
+	if (job->held_probe && !breaker_paused(&s->breaker, NULL, 0)) {
+		/* The pause ended since its answer was judged. */
+		job->held_probe = false;
+		job->queue_key_ms = job->consumed_ms;
+	}
 	finished = queue_locked(s, job);
 	pthread_mutex_unlock(&s->lock);
 	if (finished)
@@ -445,7 +440,7 @@ static int take_ready_locked(struct sender *s, struct lane *l, int64_t now,
 			*finished = true;
 			continue;
 		}
-		a = breaker_admit(&s->breaker, l->region, &job->clock, now,
+		a = breaker_admit(&s->breaker, l->key, &job->clock, now,
 				  &probe, &wait);
 		if (a == BREAKER_GO) {
 			wait = ratelimit_take(bucket_locked(s, job->region), now);
@@ -463,7 +458,7 @@ static int take_ready_locked(struct sender *s, struct lane *l, int64_t now,
 			*finished = true;
 			continue;
 		}
-		breaker_started(&s->breaker, l->region, &job->clock, probe,
+		breaker_started(&s->breaker, l->key, &job->clock, probe,
 				now);
 		out[n].job = job;
 		out[n].probe = probe;
@@ -488,8 +483,11 @@ static int64_t start_ready(struct worker *w, int64_t now)
 	if (room <= 0)
 		return next;
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < s->nlanes && n < room; i++)
-		n += take_ready_locked(s, &s->lanes[i], now, todo + n,
+	if (atomic_exchange(&s->creds_renewed, false) &&
+	    breaker_credentials_renewed(&s->breaker, now))
+		log_info("credentials renewed: probing with them now");
+	for (i = 0; i < s->lanes.n && n < room; i++)
+		n += take_ready_locked(s, &s->lanes.l[i], now, todo + n,
 				       room - n, &next, &finished);
 	pthread_mutex_unlock(&s->lock);
 	if (finished)
@@ -518,6 +516,18 @@ static void maybe_hang(struct worker *w, int64_t started_ms)
 	log_warning("OPTOUT_TEST_HANG_WORKER: worker 0 hangs now (test)");
 	for (;;)
 		pause();
+}
+
+/* The credential provider published new keys (its refresher's thread):
+ * a worker tells the breaker at its next pass, under the lock. */
+static void creds_renewed(void *arg)
+{
+	struct sender *s = arg;
+	int i;
+
+	atomic_store(&s->creds_renewed, true);
+	for (i = 0; i < s->nworkers; i++)
+		curl_multi_wakeup(s->workers[i].multi);
 }
 
 static void *worker_main(void *arg)
@@ -593,15 +603,13 @@ static bool take_given_back(const struct job *job, void *opaque)
 static void give_back_queued(struct sender *s)
 {
 	struct job *job, *next;
-	int i;
 
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < s->nlanes; i++)
-		for (job = jobq_extract(&s->lanes[i].q, take_given_back, s);
-		     job; job = next) {
-			next = job->next;
-			give_back_locked(s, job);
-		}
+	for (job = lanes_extract(&s->lanes, take_given_back, s); job;
+	     job = next) {
+		next = job->next;
+		give_back_locked(s, job);
+	}
 	pthread_mutex_unlock(&s->lock);
 	wake_main(s);
 }
@@ -675,6 +683,7 @@ struct sender *sender_new(const struct config *cfg, struct credprov *cred,
 		}
 		s->workers[i].started = true;
 	}
+	credprov_set_listener(cred, creds_renewed, s);
 	return s;
 fail:
 	sender_free(s);
@@ -862,17 +871,16 @@ void sender_free(struct sender *s)
 
 	if (!s)
 		return;
+	credprov_set_listener(s->cred, NULL, NULL);
 	sender_stop(s);
 	for (i = 0; i < s->nworkers; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);
 	for (i = 0; i < s->nworkers; i++)
 		worker_done(&s->workers[i]);
-	for (i = 0; i < s->nlanes; i++) {
-		while ((j = jobq_pop(&s->lanes[i].q)))
-			job_free(j);
-		jobq_done(&s->lanes[i].q);
-	}
+	while ((j = lanes_drain(&s->lanes)))
+		job_free(j);
+	lanes_done(&s->lanes);
 	for (j = s->done_head; j; j = n) {
 		n = j->next;
 		job_free(j);

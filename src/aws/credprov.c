@@ -21,6 +21,14 @@
  * runs without the lock; credprov_free() sets p->abort, which libcurl's
  * progress callback and the credential_process loop check every 100 ms.
  * Messages name the source, never a key (only its last four characters).
+ *
+ * The listener (credprov_set_listener()) is called by the refresher after
+ * it published new keys, with p->lock released (the listener may take
+ * its own locks, whose holders may call credprov_get()), under
+ * p->listen_lock, which credprov_set_listener() takes too: once that
+ * returns, the old listener is not running.  Keys fetched again and found
+ * the same (a file read again after a rejection) are not news: telling
+ * a paused sender would only make it try the rejected keys again.
  */
 #include "credprov.h"
 
@@ -50,6 +58,10 @@ struct credprov {
 	bool invalidated;     /* under lock: fetch again now */
 	bool rejected;        /* under lock: ... because AWS said so */
 	atomic_bool abort;    /* set by credprov_free: end a fetch now */
+
+	pthread_mutex_t listen_lock; /* held while calling the listener */
+	credprov_listener *listener; /* under listen_lock */
+	void *listener_arg;
 
 	bool have_thread;
 	pthread_t thread;
@@ -98,6 +110,25 @@ static void schedule(struct credprov *p, const struct creds *s,
 		 (s->c.expires_ms - now) / 1000, (p->next_wall - now) / 1000);
 }
 
+/* True when @a and @b hold the same keys (the expiry aside). */
+static bool same_keys(const struct creds *a, const struct creds *b)
+{
+	const char *ta = a->c.session_token, *tb = b->c.session_token;
+
+	return !strcmp(a->c.access_key_id, b->c.access_key_id) &&
+	       !strcmp(a->c.secret_access_key, b->c.secret_access_key) &&
+	       (ta && tb ? !strcmp(ta, tb) : ta == tb);
+}
+
+/* Tells the listener that new keys are out.  Without p->lock. */
+static void tell_listener(struct credprov *p)
+{
+	pthread_mutex_lock(&p->listen_lock);
+	if (p->listener)
+		p->listener(p->listener_arg);
+	pthread_mutex_unlock(&p->listen_lock);
+}
+
 static void mono_to_timespec(int64_t ms, struct timespec *ts)
 {
 	ts->tv_sec = (time_t)(ms / 1000);
@@ -143,7 +174,7 @@ static void *refresher(void *arg)
 	int64_t now, due;
 	struct timespec ts;
 	char errbuf[512];
-	bool asked;
+	bool asked, news;
 	int r;
 
 	pthread_mutex_lock(&p->lock);
@@ -177,9 +208,15 @@ static void *refresher(void *arg)
 		}
 		if (!r) {
 			old = p->cur;
+			news = !same_keys(old, fresh);
 			p->cur = fresh;
 			schedule(p, fresh, "refreshed");
 			creds_unref(old);
+			if (news) {
+				pthread_mutex_unlock(&p->lock);
+				tell_listener(p);
+				pthread_mutex_lock(&p->lock);
+			}
 			continue;
 		}
 		p->failures++;
@@ -242,7 +279,7 @@ static struct credprov *prov_new(const struct source_opts *opts,
 	struct credentials c = {0};
 	pthread_condattr_t ca;
 	struct creds *first = NULL;
-	bool lock_ok = false, cond_ok = false;
+	bool lock_ok = false, cond_ok = false, listen_ok = false;
 	int r = -ENOMEM;
 
 	util_set_error(errbuf, errlen, "%s", "");
@@ -254,12 +291,13 @@ static struct credprov *prov_new(const struct source_opts *opts,
 	atomic_init(&p->abort, false);
 	p->next_wall = INT64_MAX;
 	lock_ok = !pthread_mutex_init(&p->lock, NULL);
+	listen_ok = !pthread_mutex_init(&p->listen_lock, NULL);
 	if (!pthread_condattr_init(&ca)) {
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		cond_ok = !pthread_cond_init(&p->cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
-	if (!lock_ok || !cond_ok) {
+	if (!lock_ok || !cond_ok || !listen_ok) {
 		util_set_error(errbuf, errlen, "cannot create a lock");
 		goto out;
 	}
@@ -306,6 +344,8 @@ out:
 			pthread_cond_destroy(&p->cond);
 		if (lock_ok)
 			pthread_mutex_destroy(&p->lock);
+		if (listen_ok)
+			pthread_mutex_destroy(&p->listen_lock);
 		free(p);
 	}
 	if (!ret)
@@ -443,6 +483,21 @@ void credprov_reread(struct credprov *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void credprov_set_listener(struct credprov *p, credprov_listener *cb,
+			   void *arg)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->listen_lock);
+	p->listener = cb;
+	p->listener_arg = arg;
+	pthread_mutex_unlock(&p->listen_lock);
+	for (i = 0; i < p->naccounts; i++)
+		credprov_set_listener(p->accounts[i].prov, cb, arg);
+}
+
 const char *credprov_source(struct credprov *p)
 {
 	return p->src.name;
@@ -480,5 +535,6 @@ void credprov_free(struct credprov *p)
 	chain_source_done(&p->src);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->listen_lock);
 	free(p);
 }

@@ -62,8 +62,13 @@
  * Secrets are wiped on release and never logged (only the source and the
  * access key id's last four characters may appear in logs).
  *
+ * Whoever waits for new keys (the sender, paused because AWS rejected the
+ * old ones) is told by a listener (credprov_set_listener()) rather than
+ * finding out at its next try.
+ *
  * @locality credprov_new/free: main thread, after curl_global_init();
- * credprov_get/invalidate/source/expires_ms and creds_unref: any thread.
+ * credprov_get/invalidate/source/expires_ms and creds_unref: any thread;
+ * credprov_set_listener: any thread but a listener.
  * The chain itself is chain.c, the sources are source.h's.
  */
 #ifndef OPTOUT_CREDPROV_H
@@ -131,6 +136,21 @@ void credprov_invalidate(struct credprov *p, const struct creds *c);
  * reload: rotated key files are read again); nothing is logged as a
  * rejection.  Any thread. */
 void credprov_reread(struct credprov *p);
+
+/* Called with its @arg when new keys are published. */
+typedef void credprov_listener(void *arg);
+
+/*
+ * Sets the one listener of @p and of its per-account providers (NULL
+ * removes it).  A refresher calls it on its own thread, without the
+ * provider's lock held, once each time it publishes a snapshot whose keys
+ * differ from the current ones (keys read again and found the same do
+ * not count).  It must be quick and must not call credprov_set_listener().
+ * When this returns, the previous listener is neither running nor called
+ * again, so its @arg may be freed.  Any thread.
+ */
+void credprov_set_listener(struct credprov *p, credprov_listener *cb,
+			   void *arg);
 
 /* Where the credentials come from ("environment", "systemd-credentials",
  * "assume-role:PROFILE", "web-identity", "shared-credentials-file:PROFILE",

@@ -592,6 +592,22 @@ def cell_credentials():
                 last - t_back))
     tap.diag('%s: faults began %.1fs after the start' % (
         name, t_fault - cell.t0))
+    # How soon the keys fetched once the source was back were used: a
+    # pause for rejected credentials used to wait for its next probe
+    # (up to 30 s of backoff); the provider now tells the sender.
+    fresh = [k for k in issued if k['issued_at'] >= t_back]
+    if fresh:
+        t_new = min(k['issued_at'] for k in fresh)
+        akids = set(k['akid'] for k in fresh)
+        used = [c['time'] for c in calls if c['akid'] in akids]
+        done = [c['time'] for c in calls if c['akid'] in akids and
+                c['status'] == 200]
+        tap.diag('%s: new keys %.1fs after the source came back; first '
+                 'call with them %.1fs and first call answered %.1fs after '
+                 'they were issued' % (
+                     name, t_new - t_back,
+                     (min(used) - t_new) if used else -1,
+                     (min(done) - t_new) if done else -1))
     cell.finish([d])
     relay.close()
 

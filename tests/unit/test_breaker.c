@@ -424,6 +424,158 @@ static void test_budget_flapping(void)
 				      "proxy page %d retried", k + 1);
 }
 
+/* A pause reason (and a held region's fault) is logged, sent as STATUS=
+ * and shown on /readyz: a phone number in the list name or the AWS error
+ * code it quotes comes out masked as logscrub.h says ("1******0123"). */
+static void test_reasons_masked(void)
+{
+	static const struct {
+		const char *name;
+		enum breaker_answer answer;
+		int times;
+		const char *list, *code, *want;
+	} rows[] = {
+		{"credentials", BREAKER_AUTH, 1, "marketing",
+		 "Expired+15550100123", "credentials rejected: "
+					"Expired+1******0123"},
+		{"transport", BREAKER_TRANSPORT, BREAKER_TRANSPORT_STREAK,
+		 "marketing", "15550100123", "endpoint unreachable: 1******0123"},
+		{"denied, a name", BREAKER_DENIED, BREAKER_DENIED_STREAK,
+		 "+15550100123", "AccessDeniedException", "list +1******0123,"},
+		{"denied, an ARN", BREAKER_DENIED, BREAKER_DENIED_STREAK,
+		 "arn:aws:sms-voice:us-east-1:123456789012:opt-out-list/"
+		 "15550100123",
+		 "AccessDeniedException",
+		 "123456789012:opt-out-list/1******0123,"},
+		{"budget", BREAKER_BUSY, 3, "marketing", "Busy 15550100123",
+		 "(AWS keeps failing: Busy 1******0123)"},
+	};
+	struct breaker b;
+	struct breaker_clock c[BREAKER_TRANSPORT_STREAK];
+	struct breaker_event e;
+	char reason[BREAKER_REASON_MAX];
+	const char *code, *why;
+	int64_t now = 1000, nb = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* A small budget for the budget's row only. */
+		breaker_init(&b, &policy,
+			     rows[i].answer == BREAKER_BUSY ? 2 * RETRY_COST
+							    : 500);
+		e = ev("us-east-1", rows[i].answer);
+		e.list = rows[i].list;
+		e.code = rows[i].code;
+		for (k = 0; k < rows[i].times; k++) {
+			breaker_clock_submitted(&c[0], now);
+			attempt(&b, &c[0], &e, now, &nb);
+		}
+		reason[0] = '\0';
+		ok(breaker_paused(&b, reason, sizeof(reason)) &&
+			   strstr(reason, rows[i].want) &&
+			   !strstr(reason, "0100123"),
+		   "%s: masked in \"%s\"", rows[i].name, reason);
+	}
+
+	/* A region's own fault: its code and reason, masked. */
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&c[0], now);
+	breaker_clock_submitted(&c[1], now);
+	e = ev("eu-west-1", BREAKER_OK);
+	attempt(&b, &c[0], &e, now, &nb);
+	e = ev("us-east-1", BREAKER_AUTH);
+	e.code = "+15550100123";
+	attempt(&b, &c[1], &e, now, &nb);
+	breaker_region_fault(&b, "us-east-1", &code, &why);
+	is_str(code, "+1******0123", "held region: its code masked");
+	ok(strstr(why, "(+1******0123)") && !strstr(why, "0100123"),
+	   "held region: reason masked: %s", why);
+}
+
+/* New credentials while paused for rejected ones: the probe goes at once
+ * instead of at the end of its backoff; a pause for anything else keeps
+ * its backoff. */
+static void test_credentials_renewed(void)
+{
+	struct breaker b;
+	struct breaker_clock c[4];
+	struct breaker_event auth = ev("us-east-1", BREAKER_AUTH);
+	struct breaker_event net = ev("us-east-1", BREAKER_TRANSPORT);
+	struct breaker_event okay = ev("eu-west-1", BREAKER_OK);
+	int64_t now = 10000, nb = 0, wait = 0;
+	bool probe = false;
+	int k;
+
+	breaker_init(&b, &policy, 500);
+	ok(!breaker_credentials_renewed(&b, now), "not paused: nothing to do");
+	for (k = 0; k < 4; k++)
+		breaker_clock_submitted(&c[k], now);
+	is_int(attempt(&b, &c[0], &auth, now, &nb), BREAKER_HOLD,
+	       "credentials rejected: paused");
+	/* Three probes meet the fault: the backoff is 8 s now. */
+	for (k = 0; k < 3; k++) {
+		now = b.next_probe_ms;
+		is_int(attempt(&b, &c[0], &auth, now, &nb), BREAKER_HOLD,
+		       "probe %d rejected", k + 1);
+	}
+	is_int(nb - now, 8 * BREAKER_PROBE_MIN_MS, "next probe in 8 s");
+	now += 100;
+	is_int(breaker_admit(&b, "us-east-1", &c[1], now, &probe, &wait),
+	       BREAKER_WAIT, "before new keys: wait");
+	is_int(wait, 8 * BREAKER_PROBE_MIN_MS - 100, "for the backoff");
+	ok(breaker_credentials_renewed(&b, now), "new keys: the probe moved");
+	probe = false;
+	is_int(breaker_admit(&b, "us-east-1", &c[1], now, &probe, &wait),
+	       BREAKER_GO, "after new keys: the probe is due now");
+	ok(probe, "as a probe");
+	ok(!breaker_credentials_renewed(&b, now),
+	   "the same keys told twice: nothing more to move");
+
+	/* A probe on the wire when the keys change: its failure (old keys)
+	 * does not push the next one back. */
+	breaker_started(&b, "us-east-1", &c[1], true, now);
+	ok(attempt(&b, &c[2], &auth, now + 1, &nb) ==
+		   (enum breaker_verdict)-1,
+	   "one probe at a time");
+	ok(!breaker_credentials_renewed(&b, now + 5),
+	   "renewed during the probe: nothing to move yet");
+	is_int(breaker_report(&b, &auth, &c[1], now + 10, &nb), BREAKER_HOLD,
+	       "the probe signed before is rejected");
+	is_int(nb, now + 10, "the next probe may go at once");
+	is_int(attempt(&b, &c[1], &auth, now + 10, &nb), BREAKER_HOLD,
+	       "that one (new keys) is rejected too");
+	is_int(nb, now + 10 + BREAKER_PROBE_MAX_MS,
+	       "and the backoff goes on from there (16 s doubled, capped)");
+
+	/* Paused for something else: the keys change nothing. */
+	breaker_init(&b, &policy, 500);
+	now = 10000;
+	for (k = 0; k < BREAKER_TRANSPORT_STREAK; k++) {
+		breaker_clock_submitted(&c[0], now);
+		attempt(&b, &c[0], &net, now, &nb);
+	}
+	ok(breaker_paused(&b, NULL, 0), "endpoint unreachable: paused");
+	nb = b.next_probe_ms;
+	ok(!breaker_credentials_renewed(&b, now + 10),
+	   "another pause: new keys change nothing");
+	is_int(b.next_probe_ms, nb, "its probe keeps its time");
+	is_int(breaker_admit(&b, "us-east-1", &c[1], now + 10, &probe, &wait),
+	       BREAKER_WAIT, "and waits");
+
+	/* A region held for credentials (others answer): no pause to move. */
+	breaker_init(&b, &policy, 500);
+	breaker_clock_submitted(&c[0], now);
+	breaker_clock_submitted(&c[1], now);
+	attempt(&b, &c[0], &okay, now, &nb);
+	attempt(&b, &c[1], &auth, now, &nb);
+	ok(!breaker_paused(&b, NULL, 0) &&
+		   breaker_held_regions(&b, NULL, 0) == 1,
+	   "a region held, no pause");
+	ok(!breaker_credentials_renewed(&b, now + 10),
+	   "a region's hold: unchanged");
+}
+
 int main(void)
 {
 	test_lift_table();
@@ -434,5 +586,7 @@ int main(void)
 	test_probe_and_clocks();
 	test_budget();
 	test_budget_flapping();
+	test_reasons_masked();
+	test_credentials_renewed();
 	return tap_done();
 }

@@ -16,8 +16,8 @@
  * seconds are replaced before they expire, a snapshot held across a
  * refresh stays intact, a failed refresh keeps the old keys and is retried,
  * credprov_invalidate() refreshes at once but at most once a second and
- * ignores stale reports, and credprov_free() stops a refresh in progress
- * promptly.  Every secret contains "s3cr3t" or "t0k3n"; no message may.
+ * ignores stale reports, the listener hears each change of keys once, and
+ * credprov_free() stops a refresh in progress promptly.  Every secret contains "s3cr3t" or "t0k3n"; no message may.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -1055,6 +1055,104 @@ out:
 	remove_tree(dir);
 }
 
+/* The listener of a provider (credprov_set_listener()). */
+struct heard {
+	struct credprov *p;
+	atomic_int calls;
+	atomic_int got_keys; /* it could take the keys: no lock held */
+};
+
+static void on_renewed(void *arg)
+{
+	struct heard *h = arg;
+
+	creds_unref(credprov_get(h->p));
+	atomic_fetch_add(&h->got_keys, 1);
+	atomic_fetch_add(&h->calls, 1);
+}
+
+/* The next snapshot after @old, its keys the same or not. */
+static struct creds *wait_snapshot(struct credprov *p, const struct creds *old,
+				   int ms)
+{
+	int64_t end = util_mono_ms() + ms;
+	struct creds *c;
+
+	for (;;) {
+		c = credprov_get(p);
+		if (c != old)
+			return c;
+		creds_unref(c);
+		if (util_mono_ms() >= end)
+			return NULL;
+		poll(NULL, 0, 20);
+	}
+}
+
+/* Waits up to @ms for @h to have heard @n calls; returns how many. */
+static int heard_calls(struct heard *h, int n, int ms)
+{
+	int64_t end = util_mono_ms() + ms;
+
+	while (atomic_load(&h->calls) < n && util_mono_ms() < end)
+		poll(NULL, 0, 20);
+	return atomic_load(&h->calls);
+}
+
+/* The listener hears each snapshot with new keys once, not keys read
+ * again and found the same, and nothing once removed. */
+static void test_listener(void)
+{
+	struct source_opts cfg = {0};
+	struct heard h = {0};
+	struct creds *c1, *c2, *c3, *c4;
+	struct credprov *p;
+	char dir[64], err[512];
+
+	env_reset(dir);
+	write_file(dir, "credentials", CRED_FILE, 0600);
+	p = credprov_new(&cfg, err, sizeof(err));
+	if (!ok(p != NULL, "listener: file loaded (%s)", err))
+		goto out;
+	h.p = p;
+	credprov_set_listener(p, on_renewed, &h);
+	c1 = credprov_get(p);
+	poll(NULL, 0, 300);
+	is_int(atomic_load(&h.calls), 0, "listener: not called for the keys "
+	       "it found");
+	write_file(dir, "credentials",
+		   "[default]\naws_access_key_id = AKIDROTATED\n"
+		   "aws_secret_access_key = s3cr3t-rotated\n",
+		   0600);
+	credprov_invalidate(p, c1);
+	c2 = wait_change(p, c1, 2000);
+	ok(c2 != NULL, "listener: new keys read");
+	is_int(heard_calls(&h, 1, 2000), 1, "listener: called once for them");
+	is_int(atomic_load(&h.got_keys), 1,
+	       "listener: could take the keys (the provider's lock is free)");
+	/* Read again, the same keys: a new snapshot, no news. */
+	credprov_invalidate(p, c2);
+	c3 = c2 ? wait_snapshot(p, c2, 2500) : NULL;
+	ok(c3 && c2 && !strcmp(c3->c.access_key_id, c2->c.access_key_id),
+	   "listener: the same keys read again");
+	is_int(heard_calls(&h, 2, 500), 1,
+	   "listener: not called for the same keys");
+	/* Removed: new keys again, nobody told. */
+	credprov_set_listener(p, NULL, NULL);
+	write_file(dir, "credentials", CRED_FILE, 0600);
+	credprov_invalidate(p, c3);
+	c4 = c3 ? wait_change(p, c3, 2500) : NULL;
+	ok(c4 != NULL, "listener: keys changed once more");
+	is_int(heard_calls(&h, 2, 300), 1, "listener: removed, not called");
+	creds_unref(c1);
+	creds_unref(c2);
+	creds_unref(c3);
+	creds_unref(c4);
+	credprov_free(p);
+out:
+	remove_tree(dir);
+}
+
 /* The environment's keys are final: no thread, invalidate does nothing. */
 static void test_environment(void)
 {
@@ -1199,6 +1297,7 @@ int main(void)
 	test_environment();
 	test_invalidate();
 	test_invalidate_file();
+	test_listener();
 	test_process_limits();
 	test_stop();
 	test_refresh_container();
