@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logscrub.h"
 #include "util.h"
 
 struct health {
@@ -71,7 +72,11 @@ void health_set_ready(struct health *h, const char *why)
 	if (!h)
 		return;
 	pthread_mutex_lock(&h->lock);
-	snprintf(h->not_ready, sizeof(h->not_ready), "%s", why ? why : "");
+	/* The reason may quote text from outside (librdkafka's error
+	 * string): escaped and masked as in the logs. */
+	h->not_ready[0] = '\0';
+	if (why)
+		logscrub(why, strlen(why), h->not_ready, sizeof(h->not_ready));
 	pthread_mutex_unlock(&h->lock);
 }
 

@@ -945,6 +945,17 @@ static void test_health(void)
 	is_int(get(m, "/healthz", body, sizeof(body)), 200,
 	       "paused: still live");
 
+	/* A reason holding text from outside (librdkafka's error string, an
+	 * AWS message): numbers masked, a newline escaped, as in the logs. */
+	health_set_ready(h, "paused: results topic unavailable: "
+			    "Topic +15550100123 unknown\nready: yes");
+	is_int(get(m, "/readyz", body, sizeof(body)), 503,
+	       "reason from outside: 503");
+	is_str(body,
+	       "not ready: paused: results topic unavailable: "
+	       "Topic +1******0123 unknown\\x0aready: yes\n",
+	       "reason from outside: the number masked, the newline escaped");
+
 	health_beat(h, 3, 1500, 1000);
 	is_int(get(m, "/healthz", body, sizeof(body)), 503,
 	       "a worker stuck: 503");
