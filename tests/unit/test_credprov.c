@@ -809,22 +809,31 @@ static void test_requests(void)
 
 /* ------------------------------------------------------------ refresher */
 
-/* Waits up to @ms for a snapshot other than @old; returns it or NULL. */
-static struct creds *wait_change(struct credprov *p, const struct creds *old,
-				 int ms)
+/* Waits up to @ms for a snapshot other than @old, with other keys unless
+ * @same_keys_ok; returns it or NULL. */
+static struct creds *wait_snapshot(struct credprov *p, const struct creds *old,
+				   bool same_keys_ok, int ms)
 {
 	int64_t end = util_mono_ms() + ms;
 	struct creds *c;
 
 	for (;;) {
 		c = credprov_get(p);
-		if (c != old && strcmp(c->c.access_key_id, old->c.access_key_id))
+		if (c != old && (same_keys_ok || strcmp(c->c.access_key_id,
+							old->c.access_key_id)))
 			return c;
 		creds_unref(c);
 		if (util_mono_ms() >= end)
 			return NULL;
 		poll(NULL, 0, 20);
 	}
+}
+
+/* A snapshot with other keys than @old's, within @ms; or NULL. */
+static struct creds *wait_change(struct credprov *p, const struct creds *old,
+				 int ms)
+{
+	return wait_snapshot(p, old, false, ms);
 }
 
 /* Container keys living 4 s: replaced half-way, before they expire; the
@@ -1017,24 +1026,43 @@ out:
 	remove_tree(dir);
 }
 
+/* A provider reading CRED_FILE from a fresh shared-config folder @dir;
+ * NULL (reported under @what) when it could not start. */
+static struct credprov *file_provider(const struct source_opts *cfg,
+				      char *dir, const char *what)
+{
+	struct credprov *p;
+	char err[512];
+
+	env_reset(dir);
+	write_file(dir, "credentials", CRED_FILE, 0600);
+	p = credprov_new(cfg, err, sizeof(err));
+	ok(p != NULL, "%s: file loaded (%s)", what, p ? "" : err);
+	return p;
+}
+
+/* The file's keys replaced by AKIDROTATED's. */
+static void rotate_file(const char *dir)
+{
+	write_file(dir, "credentials",
+		   "[default]\naws_access_key_id = AKIDROTATED\n"
+		   "aws_secret_access_key = s3cr3t-rotated\n",
+		   0600);
+}
+
 /* Static keys from a file are read again when AWS rejects them. */
 static void test_invalidate_file(void)
 {
 	struct source_opts cfg = {0};
 	struct creds *c1, *c2;
 	struct credprov *p;
-	char dir[64], err[512];
+	char dir[64];
 
-	env_reset(dir);
-	write_file(dir, "credentials", CRED_FILE, 0600);
-	p = credprov_new(&cfg, err, sizeof(err));
-	if (!ok(p != NULL, "rotate: file loaded (%s)", err))
+	p = file_provider(&cfg, dir, "rotate");
+	if (!p)
 		goto out;
 	c1 = credprov_get(p);
-	write_file(dir, "credentials",
-		   "[default]\naws_access_key_id = AKIDROTATED\n"
-		   "aws_secret_access_key = s3cr3t-rotated\n",
-		   0600);
+	rotate_file(dir);
 	credprov_invalidate(p, c1);
 	c2 = wait_change(p, c1, 2000);
 	ok(c2 && !strcmp(c2->c.access_key_id, "AKIDROTATED"),
@@ -1071,24 +1099,6 @@ static void on_renewed(void *arg)
 	atomic_fetch_add(&h->calls, 1);
 }
 
-/* The next snapshot after @old, its keys the same or not. */
-static struct creds *wait_snapshot(struct credprov *p, const struct creds *old,
-				   int ms)
-{
-	int64_t end = util_mono_ms() + ms;
-	struct creds *c;
-
-	for (;;) {
-		c = credprov_get(p);
-		if (c != old)
-			return c;
-		creds_unref(c);
-		if (util_mono_ms() >= end)
-			return NULL;
-		poll(NULL, 0, 20);
-	}
-}
-
 /* Waits up to @ms for @h to have heard @n calls; returns how many. */
 static int heard_calls(struct heard *h, int n, int ms)
 {
@@ -1107,12 +1117,10 @@ static void test_listener(void)
 	struct heard h = {0};
 	struct creds *c1, *c2, *c3, *c4;
 	struct credprov *p;
-	char dir[64], err[512];
+	char dir[64];
 
-	env_reset(dir);
-	write_file(dir, "credentials", CRED_FILE, 0600);
-	p = credprov_new(&cfg, err, sizeof(err));
-	if (!ok(p != NULL, "listener: file loaded (%s)", err))
+	p = file_provider(&cfg, dir, "listener");
+	if (!p)
 		goto out;
 	h.p = p;
 	credprov_set_listener(p, on_renewed, &h);
@@ -1120,10 +1128,7 @@ static void test_listener(void)
 	poll(NULL, 0, 300);
 	is_int(atomic_load(&h.calls), 0, "listener: not called for the keys "
 	       "it found");
-	write_file(dir, "credentials",
-		   "[default]\naws_access_key_id = AKIDROTATED\n"
-		   "aws_secret_access_key = s3cr3t-rotated\n",
-		   0600);
+	rotate_file(dir);
 	credprov_invalidate(p, c1);
 	c2 = wait_change(p, c1, 2000);
 	ok(c2 != NULL, "listener: new keys read");
@@ -1132,7 +1137,7 @@ static void test_listener(void)
 	       "listener: could take the keys (the provider's lock is free)");
 	/* Read again, the same keys: a new snapshot, no news. */
 	credprov_invalidate(p, c2);
-	c3 = c2 ? wait_snapshot(p, c2, 2500) : NULL;
+	c3 = c2 ? wait_snapshot(p, c2, true, 2500) : NULL;
 	ok(c3 && c2 && !strcmp(c3->c.access_key_id, c2->c.access_key_id),
 	   "listener: the same keys read again");
 	is_int(heard_calls(&h, 2, 500), 1,
