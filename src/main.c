@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
 #include <openssl/crypto.h>
@@ -27,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_dump.h"
@@ -43,13 +45,23 @@
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+/* The pipe the main loop polls (pipeline_opts.wake): a signal wakes it at
+ * once, whichever thread the kernel gave the signal to.  Never closed: a
+ * signal may come until the process ends. */
+static int signal_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
+	int saved = errno;
+
 	if (sig == SIGHUP)
 		reload_requested = 1;
 	else
 		stop_requested = 1;
+	if (signal_pipe[1] >= 0 && write(signal_pipe[1], "s", 1) < 0) {
+		/* full: a wake-up is already waiting */
+	}
+	errno = saved;
 }
 
 static void usage(FILE *out)
@@ -80,6 +92,8 @@ static int install_signals(void)
 {
 	struct sigaction sa;
 
+	if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -289,6 +303,7 @@ static int run(const struct config *cfg, const struct args *a)
 	notify_status("starting: connecting to Kafka");
 	errbuf[0] = '\0';
 	opts = (struct pipeline_opts){&stop_requested, &reload_requested,
+				      {signal_pipe[0], signal_pipe[1]},
 				      a->path, a->overrides, a->noverrides};
 	r = pipeline_run(cfg, cred, &opts, errbuf, sizeof(errbuf));
 	if (r < 0 && errbuf[0]) {

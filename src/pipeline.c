@@ -12,8 +12,10 @@
  * resumed.  Records read while at the bound wait in the read-ahead
  * (readahead.h), and become jobs, in order, as room frees up.
  *
- * One pipe wakes the loop: the sender workers write to it when a job is
- * done, librdkafka when the consumer's or producer's queue gets events.
+ * One pipe (the caller's) wakes the loop: the sender workers write to it
+ * when a job is done, librdkafka when the consumer's or producer's queue
+ * gets events, main.c's signal handlers on a signal.  Otherwise the loop
+ * sleeps until a report or a resend is due (loop_timeout()).
  *
  * A message librdkafka will not take or deliver (unknown topic, not
  * authorized, refused by the broker) is never fatal: the pipeline holds
@@ -30,7 +32,6 @@
 #include "pipeline.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -61,7 +62,6 @@
 #include "status.h"
 #include "util.h"
 
-#define POLL_INTERVAL_MS 200
 #define RESEND_DELAY_MS 1000
 #define PRODUCE_BACKOFF_MIN_MS 1000
 #define PRODUCE_BACKOFF_MAX_MS 30000
@@ -534,7 +534,8 @@ static void backpressure(struct pipeline *pl)
 	}
 }
 
-/* Waits for wake-ups up to @timeout_ms, then serves everything. */
+/* Waits for wake-ups (workers, librdkafka's queues, signals) up to
+ * @timeout_ms, then serves everything. */
 static void step(struct pipeline *pl, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = pl->wake[0], .events = POLLIN};
@@ -741,11 +742,6 @@ static int start_parts(struct pipeline *pl, char *errbuf, size_t errlen)
 				       pl};
 	int r;
 
-	if (pipe2(pl->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-		r = -errno;
-		util_set_error(errbuf, errlen, "pipe: %s", strerror(-r));
-		return r;
-	}
 	pl->dispatch = dispatch_new();
 	pl->offsets = offsets_new();
 	pl->readahead = readahead_new(message_destroy);
@@ -781,6 +777,17 @@ static int start_parts(struct pipeline *pl, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* How long the loop may sleep: until the next report (status.h; erase.c's
+ * timers, seconds long, ride on it) or a resend is due. */
+static int loop_timeout(const struct pipeline *pl)
+{
+	int64_t t = status_period_ms(), due = pl->resend_at_ms - util_mono_ms();
+
+	if (pl->resend && due < t)
+		t = due > 0 ? due : 0;
+	return (int)t;
+}
+
 /* Until a stop is asked for or something fails for good. */
 static void run_loop(struct pipeline *pl)
 {
@@ -801,7 +808,7 @@ static void run_loop(struct pipeline *pl)
 						  pl->cred) == 0);
 		}
 		health(pl);
-		step(pl, POLL_INTERVAL_MS);
+		step(pl, loop_timeout(pl));
 		backpressure(pl);
 		if (consume(pl) < 0) {
 			log_error("out of memory: stopping without committing "
@@ -848,8 +855,6 @@ static void free_jobs(struct job *j)
 
 static void cleanup(struct pipeline *pl)
 {
-	int i;
-
 	readahead_free(pl->readahead); /* its records before their consumer */
 	consumer_free(pl->consumer);
 	if (pl->erase)
@@ -865,9 +870,6 @@ static void cleanup(struct pipeline *pl)
 	offsets_free(pl->offsets);
 	free(pl->part_alive);
 	reload_done(&pl->reload);
-	for (i = 0; i < 2; i++)
-		if (pl->wake[i] >= 0)
-			close(pl->wake[i]);
 }
 
 int pipeline_run(const struct config *cfg, struct credprov *cred,
@@ -875,7 +877,7 @@ int pipeline_run(const struct config *cfg, struct credprov *cred,
 		 size_t errlen)
 {
 	struct pipeline pl = {.cfg = cfg,
-			      .wake = {-1, -1},
+			      .wake = {opts->wake[0], opts->wake[1]},
 			      .stop = opts->stop,
 			      .opts = opts,
 			      .cred = cred};

@@ -18,6 +18,8 @@ struct credprov;
 struct pipeline_opts {
 	volatile sig_atomic_t *stop;   /* SIGTERM/SIGINT: drain and stop */
 	volatile sig_atomic_t *reload; /* SIGHUP: re-read the configuration */
+	int wake[2]; /* a non-blocking pipe the loop polls; the caller's
+		      * signal handlers write to it too, and close it */
 	const char *config_path;       /* for reloads */
 	char *const *overrides;        /* -o key=value, kept over reloads */
 	int noverrides;

@@ -67,7 +67,9 @@
 #include "util.h"
 
 #define SENDER_SKEW_S 240          /* AWS allows 5 minutes */
-#define SENDER_POLL_MAX_MS 1000
+/* The longest a worker sleeps in curl_multi_poll() with nothing due: its
+ * heartbeat may be 5 s old before status.c calls it stuck. */
+#define SENDER_POLL_MAX_MS 2000
 
 struct worker {
 	struct sender *s;

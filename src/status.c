@@ -11,6 +11,8 @@
  * systemd.  The rate and the lag
  * are refreshed every 5 s only: the lag asks librdkafka for watermarks.
  * The same report says whether the daemon is ready (/readyz, health.h).
+ * The loop comes round at least every status_period_ms() for these (it
+ * sleeps otherwise: one wake-up a second when idle).
  * Every turn of the loop, status_watchdog() pings systemd's watchdog only
  * while every sender worker loops, and gives that verdict, with a beat of
  * the loop itself, to /healthz.  The inputs come as arguments (struct
@@ -33,6 +35,8 @@
 #include "producer.h"
 #include "sender.h"
 #include "util.h"
+
+#define STATUS_PERIOD_MS 1000
 
 void status_init(struct status *st)
 {
@@ -166,7 +170,7 @@ void status_report(struct status *st, const struct status_input *in)
 	struct pacing pacing = {NULL, ""};
 	size_t nstopped;
 
-	if (now - st->status_at_ms < 1000)
+	if (now - st->status_at_ms < STATUS_PERIOD_MS)
 		return;
 	st->status_at_ms = now;
 	if (now - st->rate_at_ms >= 5000) {
@@ -216,6 +220,15 @@ void status_watchdog(struct sender *sender, struct metrics *metrics)
 	stuck = sender_stuck(sender, max_age, &age);
 	health_beat(metrics_health(metrics), stuck, age, max_age);
 	notify_watchdog(stuck < 0);
+}
+
+int status_period_ms(void)
+{
+	uint64_t wd_ms = notify_watchdog_usec() / 4000;
+
+	if (!notify_watchdog_usec() || wd_ms >= STATUS_PERIOD_MS)
+		return STATUS_PERIOD_MS;
+	return wd_ms ? (int)wd_ms : 1;
 }
 
 void status_log_stopped(const struct status *st)

@@ -71,6 +71,11 @@ void status_report(struct status *st, const struct status_input *in);
  */
 void status_watchdog(struct sender *sender, struct metrics *metrics);
 
+/* How often the loop must come round for the two above: a second, or a
+ * quarter of the watchdog's interval when that is shorter.  Milliseconds,
+ * at least 1. */
+int status_period_ms(void);
+
 /* The closing "stopped: ..." line with the counts. */
 void status_log_stopped(const struct status *st);
 
