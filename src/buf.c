@@ -87,6 +87,13 @@ int buf_puts(struct buf *b, const char *s)
 
 int buf_putc(struct buf *b, char c)
 {
+	/* The common case without buf_put()'s checks and memcpy(): room
+	 * for the byte and the NUL (cap is never above max + 1). */
+	if (!b->err && b->len + 2 <= b->cap) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return 0;
+	}
 	return buf_put(b, &c, 1);
 }
 

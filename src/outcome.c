@@ -2,15 +2,19 @@
 /*
  * outcome.c - the outcome message (results topic value) as JSON.
  *
- * The object is built in DESIGN.md's key order with cJSON and printed
- * unformatted.  Integers we own (Attempts, Partition, Offset) are written
- * as raw JSON text: cJSON keeps numbers as doubles and prints values above
- * INT_MAX with "%.15g", which turns offset 9007199254740991 into
- * 9.00719925474099e+15.  Numbers copied from the API response are written
- * with the shortest "%.*g" form that reads back as the same double, since
- * cJSON's own printer accepts a close-enough form and can drop digits
- * (1764115200.0000002 would print as 1764115200).  Both rely on the "C"
- * numeric locale, which the daemon never changes.
+ * The object is written straight into one buffer, in DESIGN.md's key
+ * order and in the form cJSON_PrintUnformatted() gives (no blanks; strings
+ * escaped as cJSON escapes them), without building a tree: one allocation
+ * or a few per outcome instead of fifty.  Integers we own (Attempts,
+ * Partition, Offset) are printed as integers: cJSON keeps numbers as
+ * doubles and prints values above INT_MAX with "%.15g", which turns offset
+ * 9007199254740991 into 9.00719925474099e+15.  Numbers copied from the API
+ * response are written with the shortest "%.*g" form that reads back as
+ * the same double, since cJSON's own printer accepts a close-enough form
+ * and can drop digits (1764115200.0000002 would print as 1764115200).
+ * Both rely on the "C" numeric locale, which the daemon never changes.
+ * The response itself is a cJSON tree (api.c parses it); only reading it
+ * is cJSON's here.
  *
  * On deleted, the top-level members of the API response are copied in after
  * OptedOutNumber.  The response's OptOutListName and OptedOutNumber, when
@@ -43,6 +47,8 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "buf.h"
+
 static const char *const outcome_names[OUTCOME__COUNT] = {
 	[OUTCOME_DELETED] = "deleted",   [OUTCOME_NOT_FOUND] = "not_found",
 	[OUTCOME_CONFLICT] = "conflict", [OUTCOME_REJECTED] = "rejected",
@@ -64,40 +70,100 @@ const char *outcome_name(enum outcome_kind kind)
 	return outcome_names[kind];
 }
 
-/* Takes @item: on failure it is freed. */
-static int add_item(cJSON *obj, const char *name, cJSON *item)
+/* The text being written: a buffer and whether the object or array just
+ * opened is still empty (no comma before its first member). */
+struct out {
+	struct buf b;
+	bool first;
+};
+
+static void open_(struct out *w, char c)
 {
-	if (!item)
-		return -ENOMEM;
-	if (!cJSON_AddItemToObject(obj, name, item)) {
-		cJSON_Delete(item);
-		return -ENOMEM;
+	buf_putc(&w->b, c);
+	w->first = true;
+}
+
+static void close_(struct out *w, char c)
+{
+	buf_putc(&w->b, c);
+	w->first = false;
+}
+
+static void comma(struct out *w)
+{
+	if (!w->first)
+		buf_putc(&w->b, ',');
+	w->first = false;
+}
+
+/* @s as a JSON string, escaped as cJSON prints it: the two-character
+ * escapes, \u00XX for the other control characters, every other byte as
+ * it is. */
+static void put_string(struct out *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+	unsigned char c;
+
+	buf_putc(&w->b, '"');
+	for (; (c = (unsigned char)*s); s++) {
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_put(&w->b, run, (size_t)(s - run));
+		run = s + 1;
+		esc[1] = c == '"'    ? '"'
+			 : c == '\\' ? '\\'
+			 : c == '\b' ? 'b'
+			 : c == '\f' ? 'f'
+			 : c == '\n' ? 'n'
+			 : c == '\r' ? 'r'
+			 : c == '\t' ? 't'
+				     : 'u';
+		if (esc[1] != 'u') {
+			buf_put(&w->b, esc, 2);
+			continue;
+		}
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 0x0f];
+		buf_put(&w->b, esc, 6);
 	}
-	return 0;
+	buf_put(&w->b, run, (size_t)(s - run));
+	buf_putc(&w->b, '"');
 }
 
-static int add_string_or_null(cJSON *obj, const char *name, const char *s)
+static void name(struct out *w, const char *n)
 {
-	return add_item(obj, name,
-			s ? cJSON_CreateString(s) : cJSON_CreateNull());
+	comma(w);
+	put_string(w, n);
+	buf_putc(&w->b, ':');
 }
 
-static int add_integer(cJSON *obj, const char *name, int64_t v)
+static void add_string_or_null(struct out *w, const char *n, const char *s)
 {
-	char text[32];
+	name(w, n);
+	if (s)
+		put_string(w, s);
+	else
+		buf_puts(&w->b, "null");
+}
 
-	snprintf(text, sizeof(text), "%" PRId64, v);
-	return add_item(obj, name, cJSON_CreateRaw(text));
+static void add_integer(struct out *w, const char *n, int64_t v)
+{
+	name(w, n);
+	buf_printf(&w->b, "%" PRId64, v);
 }
 
 /* Shortest "%.*g" text that reads back as @d exactly. */
-static cJSON *create_exact_number(double d)
+static void put_exact_number(struct out *w, double d)
 {
 	char text[40];
 	int prec;
 
-	if (!isfinite(d))
-		return cJSON_CreateNull();
+	if (!isfinite(d)) {
+		buf_puts(&w->b, "null");
+		return;
+	}
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(text, sizeof(text), "%.*g", prec, d);
 		if (strtod(text, NULL) == d)
@@ -105,41 +171,40 @@ static cJSON *create_exact_number(double d)
 	}
 	if (prec == 17)
 		snprintf(text, sizeof(text), "%.17g", d);
-	return cJSON_CreateRaw(text);
+	buf_puts(&w->b, text);
 }
 
-/* Deep copy of a response value with numbers printed exactly. */
-static cJSON *copy_value(const cJSON *src)
+/* A response value as it came, numbers printed exactly. */
+static void put_value(struct out *w, const cJSON *v)
 {
 	const cJSON *child;
-	cJSON *dst, *item;
-	int ok;
+	bool array = cJSON_IsArray(v);
 
-	if (cJSON_IsNumber(src))
-		return create_exact_number(src->valuedouble);
-	if (!cJSON_IsArray(src) && !cJSON_IsObject(src))
-		return cJSON_Duplicate(src, 0);
-
-	dst = cJSON_IsArray(src) ? cJSON_CreateArray() : cJSON_CreateObject();
-	if (!dst)
-		return NULL;
-	for (child = src->child; child; child = child->next) {
-		item = copy_value(child);
-		if (!item)
-			goto fail;
-		if (cJSON_IsArray(src))
-			ok = cJSON_AddItemToArray(dst, item);
-		else
-			ok = cJSON_AddItemToObject(dst, child->string, item);
-		if (!ok) {
-			cJSON_Delete(item);
-			goto fail;
+	if (cJSON_IsNumber(v)) {
+		put_exact_number(w, v->valuedouble);
+	} else if (cJSON_IsString(v)) {
+		put_string(w, v->valuestring);
+	} else if (cJSON_IsBool(v)) {
+		buf_puts(&w->b, cJSON_IsTrue(v) ? "true" : "false");
+	} else if (array || cJSON_IsObject(v)) {
+		open_(w, array ? '[' : '{');
+		for (child = v->child; child; child = child->next) {
+			if (array)
+				comma(w);
+			else
+				name(w, child->string);
+			put_value(w, child);
 		}
+		close_(w, array ? ']' : '}');
+	} else {
+		buf_puts(&w->b, "null");
 	}
-	return dst;
-fail:
-	cJSON_Delete(dst);
-	return NULL;
+}
+
+static void add_value(struct out *w, const char *n, const cJSON *v)
+{
+	name(w, n);
+	put_value(w, v);
 }
 
 static int is_reserved(const char *name)
@@ -167,36 +232,26 @@ static const char *response_string(const cJSON *response, const char *name)
 	return NULL;
 }
 
-static int add_response_members(cJSON *root, const cJSON *response)
+/* The top-level members of @response after ours: not our names, not a
+ * name already written (at most OUTCOME_RESPONSE_MAX are, so each look-up
+ * is short). */
+static void add_response_members(struct out *w, const cJSON *response)
 {
+	const char *copied[OUTCOME_RESPONSE_MAX];
 	const cJSON *item;
-	int copied = 0;
-	int ret;
+	size_t n = 0, i;
 
-	/* root holds at most 4 + OUTCOME_RESPONSE_MAX names: each lookup is
-	 * short. */
-	for (item = response->child; item && copied < OUTCOME_RESPONSE_MAX;
+	for (item = response->child; item && n < OUTCOME_RESPONSE_MAX;
 	     item = item->next) {
-		if (!item->string || is_reserved(item->string) ||
-		    cJSON_GetObjectItemCaseSensitive(root, item->string))
+		if (!item->string || is_reserved(item->string))
 			continue;
-		ret = add_item(root, item->string, copy_value(item));
-		if (ret)
-			return ret;
-		copied++;
+		for (i = 0; i < n && strcmp(copied[i], item->string); i++)
+			;
+		if (i < n)
+			continue;
+		add_value(w, item->string, item);
+		copied[n++] = item->string;
 	}
-	return 0;
-}
-
-/* Hangs @child under @root as @name when filling it went well (@ret 0);
- * frees it otherwise.  Returns the first error. */
-static int add_child(cJSON *root, const char *name, cJSON *child, int ret)
-{
-	if (ret) {
-		cJSON_Delete(child);
-		return ret;
-	}
-	return add_item(root, name, child);
 }
 
 /* The Error members in the outcome's order: Code, Message, Reason,
@@ -207,21 +262,18 @@ struct err_fields {
 
 /* The Error object: Code and Message always (null when absent), the
  * others only when the answer gave them. */
-static int add_error(cJSON *root, const struct err_fields *e)
+static void add_error(struct out *w, const struct err_fields *e)
 {
 	static const char *const names[5] = {"Code", "Message", "Reason",
 					     "ResourceType", "ResourceId"};
-	cJSON *err;
 	size_t i;
-	int ret = 0;
 
-	err = cJSON_CreateObject();
-	if (!err)
-		return -ENOMEM;
-	for (i = 0; !ret && i < 5; i++)
+	name(w, "Error");
+	open_(w, '{');
+	for (i = 0; i < 5; i++)
 		if (i < 2 || e->v[i])
-			ret = add_string_or_null(err, names[i], e->v[i]);
-	return add_child(root, "Error", err, ret);
+			add_string_or_null(w, names[i], e->v[i]);
+	close_(w, '}');
 }
 
 static struct err_fields outcome_err(const struct outcome *o)
@@ -279,26 +331,21 @@ size_t outcome_max_bytes(size_t nentries)
 }
 
 /* The response members an entry keeps (listEntry in the schema). */
-static int add_entry_response(cJSON *obj, const cJSON *response)
+static void add_entry_response(struct out *w, const cJSON *response)
 {
 	static const char *const names[] = {"OptedOutTimestamp",
 					     "EndUserOptedOut"};
 	const cJSON *item;
 	size_t i;
-	int ret;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		item = cJSON_GetObjectItemCaseSensitive(response, names[i]);
-		if (!item)
-			continue;
-		ret = add_item(obj, names[i], copy_value(item));
-		if (ret)
-			return ret;
+		if (item)
+			add_value(w, names[i], item);
 	}
-	return 0;
 }
 
-static int fill_entry(cJSON *obj, const struct outcome_entry *en)
+static void put_entry(struct out *w, const struct outcome_entry *en)
 {
 	const cJSON *response = NULL;
 	const char *arn = en->arn;
@@ -308,18 +355,19 @@ static int fill_entry(cJSON *obj, const struct outcome_entry *en)
 		response = en->response;
 	if (!arn)
 		arn = response_string(response, "OptOutListArn");
-	if (add_string_or_null(obj, "OptOutListName", en->list))
-		return -ENOMEM;
-	if (arn && add_string_or_null(obj, "OptOutListArn", arn))
-		return -ENOMEM;
-	if (add_string_or_null(obj, "Region", en->region) ||
-	    add_string_or_null(obj, "Outcome", outcome_name(en->kind)))
-		return -ENOMEM;
-	if (response && add_entry_response(obj, response))
-		return -ENOMEM;
-	if (en->kind != OUTCOME_DELETED && add_error(obj, &e))
-		return -ENOMEM;
-	return add_string_or_null(obj, "AwsRequestId", en->aws_request_id);
+	comma(w);
+	open_(w, '{');
+	add_string_or_null(w, "OptOutListName", en->list);
+	if (arn)
+		add_string_or_null(w, "OptOutListArn", arn);
+	add_string_or_null(w, "Region", en->region);
+	add_string_or_null(w, "Outcome", outcome_name(en->kind));
+	if (response)
+		add_entry_response(w, response);
+	if (en->kind != OUTCOME_DELETED)
+		add_error(w, &e);
+	add_string_or_null(w, "AwsRequestId", en->aws_request_id);
+	close_(w, '}');
 }
 
 /* Whether @o's entries can be written: each has a name, a region, an
@@ -341,28 +389,15 @@ static bool entries_valid(const struct outcome *o)
 	return o->kind == outcome_worst(o->entries, o->nentries);
 }
 
-static int add_lists(cJSON *root, const struct outcome *o)
+static void add_lists(struct out *w, const struct outcome *o)
 {
-	cJSON *arr, *obj;
 	size_t i;
-	int ret = 0;
 
-	arr = cJSON_CreateArray();
-	if (!arr)
-		return -ENOMEM;
-	for (i = 0; !ret && i < o->nentries; i++) {
-		obj = cJSON_CreateObject();
-		if (!obj) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = fill_entry(obj, &o->entries[i]);
-		if (!ret && !cJSON_AddItemToArray(arr, obj))
-			ret = -ENOMEM;
-		if (ret)
-			cJSON_Delete(obj);
-	}
-	return add_child(root, "Lists", arr, ret);
+	name(w, "Lists");
+	open_(w, '[');
+	for (i = 0; i < o->nentries; i++)
+		put_entry(w, &o->entries[i]);
+	close_(w, ']');
 }
 
 /* The top-level Error: @o's own, or on an erase-everywhere outcome
@@ -379,20 +414,14 @@ static struct err_fields top_err(const struct outcome *o)
 	return outcome_err(o);
 }
 
-static int add_source(cJSON *root, const struct outcome *o)
+static void add_source(struct out *w, const struct outcome *o)
 {
-	cJSON *src;
-	int ret;
-
-	src = cJSON_CreateObject();
-	if (!src)
-		return -ENOMEM;
-	ret = add_string_or_null(src, "Topic", o->topic);
-	if (!ret)
-		ret = add_integer(src, "Partition", o->partition);
-	if (!ret)
-		ret = add_integer(src, "Offset", o->offset);
-	return add_child(root, "Source", src, ret);
+	name(w, "Source");
+	open_(w, '{');
+	add_string_or_null(w, "Topic", o->topic);
+	add_integer(w, "Partition", o->partition);
+	add_integer(w, "Offset", o->offset);
+	close_(w, '}');
 }
 
 int outcome_format_ms(int64_t ms, char *buf, size_t len)
@@ -422,21 +451,20 @@ char *outcome_to_json(const struct outcome *o)
 	const cJSON *response = NULL;
 	const char *list, *number;
 	char stamp[96];
-	cJSON *root = NULL;
-	char *text = NULL;
+	struct out w;
 	struct err_fields err;
 
 	if (!o || !outcome_name(o->kind))
-		goto out;
+		return NULL;
 	if (o->nentries && (!o->entries || !entries_valid(o)))
-		goto out;
+		return NULL;
 	if (o->everywhere && !o->nentries && o->kind != OUTCOME_NOT_FOUND)
-		goto out;
+		return NULL;
 	err = top_err(o);
 	if (o->kind != OUTCOME_DELETED && !err.v[0])
-		goto out;
+		return NULL;
 	if (outcome_format_ms(o->completed_at_ms, stamp, sizeof(stamp)))
-		goto out;
+		return NULL;
 	if (o->kind == OUTCOME_DELETED && cJSON_IsObject(o->response) &&
 	    !o->nentries && !o->everywhere)
 		response = o->response;
@@ -448,38 +476,31 @@ char *outcome_to_json(const struct outcome *o)
 	if (!number)
 		number = o->number;
 
-	root = cJSON_CreateObject();
-	if (!root)
-		goto out;
-	if (add_string_or_null(root, "RequestId", o->request_id) ||
-	    add_string_or_null(root, "Outcome", outcome_name(o->kind)) ||
-	    add_string_or_null(root, "OptOutListName", list) ||
-	    add_string_or_null(root, "OptedOutNumber", number))
-		goto out;
-	if (response && add_response_members(root, response))
-		goto out;
-	if ((o->nentries || o->everywhere) && add_lists(root, o))
-		goto out;
-	if (o->lists_omitted &&
-	    add_integer(root, "ListsOmitted", (int64_t)o->lists_omitted))
-		goto out;
-	if (o->kind != OUTCOME_DELETED && add_error(root, &err))
-		goto out;
-	if (add_integer(root, "Attempts", o->attempts) ||
-	    add_string_or_null(root, "AwsRequestId", o->aws_request_id) ||
-	    add_source(root, o))
-		goto out;
-	if (o->key_truncated &&
-	    (add_item(root, "KeyTruncated", cJSON_CreateTrue()) ||
-	     add_integer(root, "KeyLength", (int64_t)o->key_length)))
-		goto out;
-	if (add_string_or_null(root, "CompletedAt", stamp))
-		goto out;
-
-	text = cJSON_PrintUnformatted(root);
-out:
-	cJSON_Delete(root);
-	return text;
+	buf_init(&w.b, 0, 0);
+	open_(&w, '{');
+	add_string_or_null(&w, "RequestId", o->request_id);
+	add_string_or_null(&w, "Outcome", outcome_name(o->kind));
+	add_string_or_null(&w, "OptOutListName", list);
+	add_string_or_null(&w, "OptedOutNumber", number);
+	if (response)
+		add_response_members(&w, response);
+	if (o->nentries || o->everywhere)
+		add_lists(&w, o);
+	if (o->lists_omitted)
+		add_integer(&w, "ListsOmitted", (int64_t)o->lists_omitted);
+	if (o->kind != OUTCOME_DELETED)
+		add_error(&w, &err);
+	add_integer(&w, "Attempts", o->attempts);
+	add_string_or_null(&w, "AwsRequestId", o->aws_request_id);
+	add_source(&w, o);
+	if (o->key_truncated) {
+		name(&w, "KeyTruncated");
+		buf_puts(&w.b, "true");
+		add_integer(&w, "KeyLength", (int64_t)o->key_length);
+	}
+	add_string_or_null(&w, "CompletedAt", stamp);
+	close_(&w, '}');
+	return buf_take(&w.b);
 }
 
 int outcome_bound_key(const void *key, size_t len, char *ret_key)

@@ -423,6 +423,62 @@ static void test_strings(void)
 	}
 }
 
+/* Every byte value is written as cJSON writes it in a string (the form
+ * outcomes had when cJSON printed them), and a response with nested values
+ * is written as cJSON would print the same tree, so readers see the same
+ * text as before. */
+static void test_same_text_as_cjson(void)
+{
+	static const char *const resp =
+		"{\"OptOutListArn\":\"arn:x\",\"Nested\":{\"a\":[1,\"two\","
+		"true,false,null,{}],\"b\":[]},\"Flag\":true,\"Nothing\":null}";
+	static const char *const nested =
+		"\"Nested\":{\"a\":[1,\"two\",true,false,null,{}],\"b\":[]},"
+		"\"Flag\":true,\"Nothing\":null,";
+	char id[4], want[64];
+	struct outcome o;
+	cJSON *str, *json;
+	char *text, *ctext, *cstr;
+	const char *got;
+	int c, bad = 0;
+
+	for (c = 1; c < 256; c++) {
+		id[0] = 'x';
+		id[1] = (char)c;
+		id[2] = 'y';
+		id[3] = '\0';
+		o = base(OUTCOME_DELETED);
+		o.request_id = id;
+		text = outcome_to_json(&o);
+		str = cJSON_CreateString(id);
+		cstr = str ? cJSON_PrintUnformatted(str) : NULL;
+		snprintf(want, sizeof(want), "{\"RequestId\":%s,",
+			 cstr ? cstr : "?");
+		if (!text || strncmp(text, want, strlen(want))) {
+			tap_diag("byte 0x%02x: %s", c, text ? text : "(null)");
+			bad++;
+		}
+		free(cstr);
+		cJSON_Delete(str);
+		free(text);
+	}
+	is_int(bad, 0, "bytes 0x01-0xff: escaped as cJSON escapes them");
+
+	o = base(OUTCOME_DELETED);
+	o.response = cJSON_Parse(resp);
+	text = outcome_to_json(&o);
+	json = cJSON_Parse(text ? text : "");
+	ctext = json ? cJSON_PrintUnformatted(json) : NULL;
+	is_str(text, ctext, "nested response: the text cJSON prints");
+	got = text ? strstr(text, "\"Nested\":") : NULL;
+	ok(got && !strncmp(got, nested, strlen(nested)),
+	   "nested response: members and values in order");
+	free(ctext);
+	cJSON_Delete(json);
+	free(text);
+	cJSON_Delete((cJSON *)o.response);
+}
+
 struct int_case {
 	int32_t partition;
 	int64_t offset;
@@ -805,6 +861,7 @@ int main(void)
 	test_error();
 	test_rejected_locally();
 	test_strings();
+	test_same_text_as_cjson();
 	test_integers();
 	test_times();
 	test_kinds();
