@@ -11,16 +11,15 @@
  * callbacks below run on that thread, inside curl_multi_perform().
  * Classification is api.c's; what to do with the answer is breaker.c's.
  *
- * Secrets: the Authorization and security-token lines are wiped from the
- * stack copy once libcurl has its own; the credentials stay referenced
- * (not copied) until the call is freed.
+ * Secrets: the header lines (Authorization, the security token) live in
+ * one BUF_SECRET buffer of the call's, wiped when the call is done and
+ * its room kept for the next attempt; the credentials stay referenced
+ * (not copied) until the call is done.
  */
 #include "call.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +37,21 @@
 
 #define CALL_BODY_MAX (1024 * 1024 - 1) /* larger answers are cut */
 #define CALL_REQ_MAX 8192 /* the request's body, with its NUL */
+#define CALL_HEADERS 7    /* the most header lines sign() writes */
+#define CALL_HEADERS_MAX 16384 /* their bytes (a session token is ~1 KiB) */
 
 struct call {
 	struct call *next_spare; /* in a call_cache */
 	CURL *easy;
 	long easy_connect_ms, easy_total_ms; /* what easy was set up with */
 	const char *easy_ca_file;
+	/* The header list libcurl reads: our own nodes over the lines in
+	 * hlines (NUL-separated, wiped when the call is done), so a request
+	 * allocates nothing for it.  libcurl only reads a CURLOPT_HTTPHEADER
+	 * list; it never frees or changes it. */
 	struct curl_slist *headers;
+	struct curl_slist hnodes[CALL_HEADERS];
+	struct buf hlines;
 	struct creds *creds;
 	void *opaque;
 	int64_t started_ms;
@@ -141,27 +148,43 @@ static const char *transport_code(CURLcode rc)
 
 /* ---------------------------------------------------------- the request */
 
-static int append_header(struct curl_slist **list, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int append_header(struct curl_slist **list, const char *fmt, ...)
+/* Appends the line "@name: @value" ("@name:" when @value is NULL), with
+ * its NUL; errors stick in hlines. */
+static void header_line(struct call *c, const char *name, const char *value)
 {
-	char line[4096];
-	struct curl_slist *n;
-	va_list ap;
-	int len;
+	buf_puts(&c->hlines, name);
+	buf_putc(&c->hlines, ':');
+	if (value) {
+		buf_putc(&c->hlines, ' ');
+		buf_puts(&c->hlines, value);
+	}
+	buf_put(&c->hlines, "", 1);
+}
 
-	va_start(ap, fmt);
-	len = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(line))
-		return -ENOSPC;
-	n = curl_slist_append(*list, line);
-	OPENSSL_cleanse(line, (size_t)len + 1); /* what vsnprintf() wrote */
-	if (!n)
-		return -ENOMEM;
-	*list = n;
-	return 0;
+/* Points the nodes at the lines written.  Returns 0 or hlines' error. */
+static int link_headers(struct call *c)
+{
+	const char *p = c->hlines.p, *end = p + c->hlines.len;
+	int n = 0, r = buf_err(&c->hlines);
+
+	if (r)
+		return r;
+	for (; p < end && n < CALL_HEADERS; p += strlen(p) + 1, n++) {
+		c->hnodes[n].data = (char *)p;
+		c->hnodes[n].next = NULL;
+		if (n)
+			c->hnodes[n - 1].next = &c->hnodes[n];
+	}
+	c->headers = n ? &c->hnodes[0] : NULL;
+	return p < end ? -ENOSPC : 0;
+}
+
+/* The lines wiped (the signature and session token among them), their
+ * room kept for the next attempt. */
+static void unlink_headers(struct call *c)
+{
+	buf_truncate(&c->hlines, 0);
+	c->headers = NULL;
 }
 
 /* The path part of the URL (endpoint overrides may have one), "/" when
@@ -201,22 +224,16 @@ static int sign(struct call *c, const char *region, time_t when,
 		sigv4_result_done(&sig);
 		return -EINVAL;
 	}
-	r = append_header(&c->headers, "Host: %s", c->host);
-	if (!r)
-		r = append_header(&c->headers, "X-Amz-Date: %s", sig.amz_date);
-	if (!r)
-		r = append_header(&c->headers, "Content-Type: %s",
-				  API_CONTENT_TYPE);
-	if (!r)
-		r = append_header(&c->headers, "X-Amz-Target: %s", c->target);
-	if (!r)
-		r = append_header(&c->headers, "Authorization: %s",
-				  sig.authorization);
-	if (!r && cr->session_token)
-		r = append_header(&c->headers, "X-Amz-Security-Token: %s",
-				  cr->session_token);
-	if (!r)
-		r = append_header(&c->headers, "Expect:");
+	unlink_headers(c);
+	header_line(c, "Host", c->host);
+	header_line(c, "X-Amz-Date", sig.amz_date);
+	header_line(c, "Content-Type", API_CONTENT_TYPE);
+	header_line(c, "X-Amz-Target", c->target);
+	header_line(c, "Authorization", sig.authorization);
+	if (cr->session_token)
+		header_line(c, "X-Amz-Security-Token", cr->session_token);
+	header_line(c, "Expect", NULL);
+	r = link_headers(c);
 	sigv4_result_done(&sig);
 	return r;
 }
@@ -315,8 +332,10 @@ static int call_make(const struct call_opts *opts, const char *region,
 	}
 	c->creds = creds;
 	c->opaque = opaque;
-	if (!c->rbody.max)
+	if (!c->rbody.max) {
 		buf_init(&c->rbody, CALL_BODY_MAX, 0);
+		buf_init(&c->hlines, CALL_HEADERS_MAX, BUF_SECRET);
+	}
 	r = endpoint_url(opts->endpoint, region, c->url, sizeof(c->url));
 	if (r == 0)
 		r = endpoint_host(c->url, c->host, sizeof(c->host));
@@ -425,8 +444,7 @@ void call_recycle(struct call_cache *cc, struct call *c)
 		call_free(c);
 		return;
 	}
-	http_headers_free(c->headers); /* the session token among them */
-	c->headers = NULL;
+	unlink_headers(c);
 	creds_unref(c->creds);
 	c->creds = NULL;
 	c->opaque = NULL;
@@ -536,7 +554,7 @@ void call_free(struct call *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->easy);
-	http_headers_free(c->headers); /* the session token among them */
+	buf_free(&c->hlines); /* wiped: the session token among them */
 	creds_unref(c->creds);
 	buf_free(&c->rbody);
 	free(c);
