@@ -150,8 +150,19 @@ static void add_string_or_null(struct out *w, const char *n, const char *s)
 
 static void add_integer(struct out *w, const char *n, int64_t v)
 {
+	char text[24], *p = text + sizeof(text);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	/* Digits from the right: printf's engine costs more than the rest
+	 * of a member. */
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
 	name(w, n);
-	buf_printf(&w->b, "%" PRId64, v);
+	buf_put(&w->b, p, (size_t)(text + sizeof(text) - p));
 }
 
 /* Shortest "%.*g" text that reads back as @d exactly. */
@@ -424,6 +435,15 @@ static void add_source(struct out *w, const struct outcome *o)
 	close_(w, '}');
 }
 
+/* @v (0 <= v < 10^n) as @n decimal digits at @p. */
+static void put_digits(char *p, int v, int n)
+{
+	while (n--) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 int outcome_format_ms(int64_t ms, char *buf, size_t len)
 {
 	int64_t secs = ms / 1000;
@@ -440,9 +460,17 @@ int outcome_format_ms(int64_t ms, char *buf, size_t len)
 		return -ERANGE;
 	if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
 		return -ERANGE;
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)milli);
+	if (len < sizeof("YYYY-MM-DDTHH:MM:SS.mmmZ"))
+		return -ERANGE;
+	/* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" without printf's engine. */
+	memcpy(buf, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(buf, tm.tm_year + 1900, 4);
+	put_digits(buf + 5, tm.tm_mon + 1, 2);
+	put_digits(buf + 8, tm.tm_mday, 2);
+	put_digits(buf + 11, tm.tm_hour, 2);
+	put_digits(buf + 14, tm.tm_min, 2);
+	put_digits(buf + 17, tm.tm_sec, 2);
+	put_digits(buf + 20, (int)milli, 3);
 	return 0;
 }
 

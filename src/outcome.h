@@ -137,8 +137,9 @@ struct outcome {
 };
 
 /* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" (CompletedAt's form) for Unix
- * milliseconds @ms to @buf (24 bytes and more).  Returns 0, or -ERANGE
- * outside the years 0000..9999 that the format can express. */
+ * milliseconds @ms to @buf (@len at least 25, the NUL included).  Returns
+ * 0, or -ERANGE outside the years 0000..9999 that the format can express
+ * or when @len is shorter. */
 int outcome_format_ms(int64_t ms, char *buf, size_t len);
 
 /* Returns a malloc'd NUL-terminated JSON text (caller frees), or NULL when

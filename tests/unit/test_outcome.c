@@ -600,6 +600,15 @@ static void test_times(void)
 		cJSON_Delete(json);
 		free(text);
 	}
+	{
+		char stamp[25];
+
+		is_int(outcome_format_ms(T_2026, stamp, sizeof(stamp)), 0,
+		       "time: 25 bytes are enough");
+		is_str(stamp, "2026-11-26T10:00:00.123Z", "time: in 25 bytes");
+		is_int(outcome_format_ms(T_2026, stamp, sizeof(stamp) - 1),
+		       -ERANGE, "time: 24 bytes are refused, not cut");
+	}
 }
 
 static void test_kinds(void)
