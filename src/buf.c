@@ -60,6 +60,19 @@ static int grow(struct buf *b, size_t need)
 	return 0;
 }
 
+int buf_reserve(struct buf *b, size_t n)
+{
+	if (b->err)
+		return b->err;
+	if (n > b->max) {
+		b->err = -E2BIG;
+		return b->err;
+	}
+	if (n + 1 > b->cap)
+		b->err = grow(b, n + 1);
+	return b->err;
+}
+
 int buf_put(struct buf *b, const void *s, size_t n)
 {
 	if (b->err)

@@ -34,6 +34,11 @@ struct buf {
  * memory).  No allocation happens here. */
 void buf_init(struct buf *b, size_t max, unsigned flags);
 
+/* Makes room for @n bytes (and the NUL) in one allocation, so a builder
+ * that knows its size does not grow the buffer step by step.  Returns 0 or
+ * the sticky error (-E2BIG past the cap, -ENOMEM). */
+int buf_reserve(struct buf *b, size_t n);
+
 /* Appends @n bytes.  Returns 0, or the buffer's sticky error: -E2BIG when
  * the cap would be passed (nothing of this put is kept), -ENOMEM. */
 int buf_put(struct buf *b, const void *s, size_t n);

@@ -606,6 +606,14 @@ int sigv4_sign(const struct sigv4_request *req,
 		r = -ENOMEM;
 	if (r)
 		goto out;
+	if (cred->session_token && *cred->session_token &&
+	    !req->omit_session_token)
+		token = cred->session_token;
+	/* One allocation each for the usual sizes (a DeleteOptedOutNumber
+	 * canonical request is about 330 bytes and the token's). */
+	buf_reserve(&creq, 512 + (token ? strlen(token) : 0));
+	buf_reserve(&sts, 256);
+	buf_reserve(&auth, 256);
 	if (!gmtime_r(&when, &tm) ||
 	    strftime(res.amz_date, sizeof(res.amz_date), "%Y%m%dT%H%M%SZ",
 		     &tm) != 16) {
@@ -616,10 +624,6 @@ int sigv4_sign(const struct sigv4_request *req,
 	date[8] = '\0';
 	snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date, region,
 		 service);
-	if (cred->session_token && *cred->session_token &&
-	    !req->omit_session_token)
-		token = cred->session_token;
-
 	r = put_canonical_request(ctx, &creq, &shdrs, req, res.amz_date,
 				  token);
 	if (r)

@@ -58,6 +58,23 @@ int main(void)
 	buf_free(&b);
 	buf_free(NULL);
 
+	/* Reserve: one allocation, then puts up to it do not move the bytes. */
+	buf_init(&b, 100, 0);
+	is_int(buf_reserve(&b, 80), 0, "reserve within the cap");
+	ok(b.p && b.cap >= 81 && b.len == 0, "room for 80 and the NUL");
+	s = b.p;
+	for (i = 0; i < 80; i++)
+		buf_putc(&b, 'r');
+	ok(b.p == s && b.len == 80, "80 bytes put without growing");
+	is_int(buf_reserve(&b, 101), -E2BIG, "reserve past the cap: E2BIG");
+	is_int(buf_putc(&b, 'x'), -E2BIG, "and the error sticks");
+	buf_free(&b);
+	buf_init(&b, 0, BUF_SECRET);
+	buf_puts(&b, "secret");
+	is_int(buf_reserve(&b, 4096), 0, "a secret buffer reserves too");
+	is_str(buf_str(&b), "secret", "its contents kept");
+	buf_free(&b);
+
 	/* A secret buffer grows without realloc and wipes what it drops. */
 	buf_init(&b, 0, BUF_SECRET);
 	for (i = 0; i < 100; i++)
