@@ -21,6 +21,14 @@
  * added when an error of class CONSUMER_ERROR_STOP arrives for it, and
  * removed when it is revoked or lost; its next owner meets the same records
  * and stops too, until an operator acts.
+ *
+ * Held partitions (consumer_hold(), the pipeline's read-ahead of them is
+ * full) are another small array with the same life: a partition is paused
+ * alone while held, and a resume of the whole assignment leaves it (and the
+ * stopped ones) paused.  A revocation forgets it, as the pipeline drops
+ * the partition's read-ahead then.  Pausing a partition makes librdkafka
+ * drop what it had prefetched of it and fetch again from the next record
+ * the pipeline has not got: nothing is skipped or read twice.
  */
 #include "consumer.h"
 
@@ -60,6 +68,8 @@ struct consumer {
 	rd_kafka_t *rk;
 	struct stopped *stopped;
 	size_t nstopped;
+	int32_t *held;            /* paused alone by consumer_hold() */
+	size_t nheld, held_cap;
 	rd_kafka_queue_t *q;
 	const struct config *cfg;
 	struct consumer_hooks hooks;
@@ -101,10 +111,37 @@ static void stopped_forget(struct consumer *c,
 	}
 }
 
-/* @parts less the stopped partitions (NULL when out of memory). */
+static bool held_find(const struct consumer *c, int32_t partition,
+		      size_t *ret_index)
+{
+	size_t i;
+
+	for (i = 0; i < c->nheld; i++) {
+		if (c->held[i] == partition) {
+			if (ret_index)
+				*ret_index = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void held_forget(struct consumer *c,
+			const rd_kafka_topic_partition_list_t *parts)
+{
+	size_t at;
+	int i;
+
+	for (i = 0; i < parts->cnt; i++)
+		if (held_find(c, parts->elems[i].partition, &at))
+			c->held[at] = c->held[--c->nheld];
+}
+
+/* @parts less the stopped and held partitions (NULL when out of
+ * memory). */
 static rd_kafka_topic_partition_list_t *
-without_stopped(const struct consumer *c,
-		const rd_kafka_topic_partition_list_t *parts)
+resumable(const struct consumer *c,
+	  const rd_kafka_topic_partition_list_t *parts)
 {
 	rd_kafka_topic_partition_list_t *l;
 	int i;
@@ -113,7 +150,8 @@ without_stopped(const struct consumer *c,
 	if (!l)
 		return NULL;
 	for (i = 0; i < parts->cnt; i++)
-		if (!stopped_find(c, parts->elems[i].partition))
+		if (!stopped_find(c, parts->elems[i].partition) &&
+		    !held_find(c, parts->elems[i].partition, NULL))
 			rd_kafka_topic_partition_list_add(
 				l, parts->elems[i].topic,
 				parts->elems[i].partition);
@@ -274,6 +312,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			 lost ? " (lost)" : "");
 		c->hooks.revoking(c->hooks.opaque, parts, lost);
 		stopped_forget(c, parts);
+		held_forget(c, parts);
 		rd_kafka_resume_partitions(rk, parts);
 		c->assigned = coop ? c->assigned - parts->cnt : 0;
 		/* Eager: every partition goes back and the group is joined
@@ -549,7 +588,7 @@ void consumer_pause(struct consumer *c, bool pause)
 	if (pause) {
 		rd_kafka_pause_partitions(c->rk, parts);
 	} else {
-		resume = without_stopped(c, parts);
+		resume = resumable(c, parts);
 		if (resume)
 			rd_kafka_resume_partitions(c->rk, resume);
 		else
@@ -563,6 +602,62 @@ void consumer_pause(struct consumer *c, bool pause)
 bool consumer_paused(const struct consumer *c)
 {
 	return c->paused;
+}
+
+/* Pauses or resumes fetching @partition alone: 0 or -ENOMEM. */
+static int pause_one(struct consumer *c, int32_t partition, bool pause)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+
+	if (!l)
+		return -ENOMEM;
+	rd_kafka_topic_partition_list_add(l, c->cfg->requests_topic, partition);
+	if (pause)
+		rd_kafka_pause_partitions(c->rk, l);
+	else
+		rd_kafka_resume_partitions(c->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	return 0;
+}
+
+int consumer_hold(struct consumer *c, int32_t partition, bool hold)
+{
+	size_t at;
+
+	if (!hold) {
+		if (!held_find(c, partition, &at))
+			return 0;
+		c->held[at] = c->held[--c->nheld];
+		if (c->paused || stopped_find(c, partition))
+			return 0;
+		log_debug("partition %d: fetching again", (int)partition);
+		return pause_one(c, partition, false);
+	}
+	if (held_find(c, partition, NULL))
+		return 0;
+	if (c->nheld == c->held_cap) {
+		size_t cap = c->held_cap ? c->held_cap * 2 : 16;
+		int32_t *v = realloc(c->held, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->held = v;
+		c->held_cap = cap;
+	}
+	if (pause_one(c, partition, true) < 0)
+		return -ENOMEM;
+	c->held[c->nheld++] = partition;
+	return 0;
+}
+
+int64_t consumer_record_time(const rd_kafka_message_t *rkm, int64_t now_ms)
+{
+	rd_kafka_timestamp_type_t type;
+	int64_t ts = rd_kafka_message_timestamp(rkm, &type);
+
+	if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 || ts > now_ms)
+		return now_ms;
+	return ts;
 }
 
 int consumer_commit(struct consumer *c)
@@ -610,5 +705,6 @@ void consumer_free(struct consumer *c)
 	if (c->rk)
 		rd_kafka_destroy(c->rk);
 	free(c->stopped);
+	free(c->held);
 	free(c);
 }

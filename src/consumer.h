@@ -126,10 +126,22 @@ bool consumer_fatal(const struct consumer *c);
 /* Stores @offset (the next one to consume) for @partition. */
 int consumer_store(struct consumer *c, int32_t partition, int64_t offset);
 
-/* Pauses (or resumes) fetching on the whole assignment; stopped
+/* Pauses (or resumes) fetching on the whole assignment; stopped and held
  * partitions stay paused. */
 void consumer_pause(struct consumer *c, bool pause);
 bool consumer_paused(const struct consumer *c);
+
+/* Holds (pauses) fetching of @partition alone, or ends the hold: it is
+ * resumed unless the whole assignment is paused or the partition stopped.
+ * Records of it not yet returned are fetched again after the hold.  A
+ * revocation of the partition ends its hold.  Returns 0 or -ENOMEM (the
+ * partition could not be paused, or resumed). */
+int consumer_hold(struct consumer *c, int32_t partition, bool hold);
+
+/* The age key of @rkm for the read-ahead: its timestamp in ms since the
+ * epoch, or @now_ms (wall clock) when it has none or one in the future (a
+ * producer's clock ahead must not push its records back).  Any thread. */
+int64_t consumer_record_time(const rd_kafka_message_t *rkm, int64_t now_ms);
 
 /* Commits the stored offsets now and waits for the answer. */
 int consumer_commit(struct consumer *c);

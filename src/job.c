@@ -86,6 +86,16 @@ void job_free(struct job *job)
 	free(job);
 }
 
+void job_free_list(struct job *list)
+{
+	struct job *next;
+
+	for (; list; list = next) {
+		next = list->next;
+		job_free(list);
+	}
+}
+
 int job_keep_record(struct job *job, const rd_kafka_message_t *rkm)
 {
 	rd_kafka_headers_t *hdrs = NULL;

@@ -110,4 +110,7 @@ void job_set_health(struct job *job, const char *role_account);
 /* Frees the job and everything it owns; NULL is fine. */
 void job_free(struct job *job);
 
+/* Frees every job of @list (linked by next); NULL is fine. */
+void job_free_list(struct job *list);
+
 #endif

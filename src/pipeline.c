@@ -7,10 +7,13 @@
  * pass the per-key dispatcher to the sender pool; a finished job's outcome
  * is produced; its delivery report marks the offset done, and the done
  * prefix of the partition is stored for commit.  Every job is alive from
- * consumption to delivery report (or give-back); the number alive is the
- * in-flight bound: at the bound the consumer is paused, below 3/4 of it
- * resumed.  Records read while at the bound wait in the read-ahead
- * (readahead.h), and become jobs, in order, as room frees up.
+ * consumption to delivery report (or give-back); no more than
+ * sender.max_inflight are.  Every record read waits in the read-ahead
+ * (readahead.h, one bounded queue per partition) until it may become a
+ * job, the partition with the oldest head first; a partition whose queue
+ * is full is held (consumer_hold()) until it is half empty.  The whole
+ * assignment is paused only for systemic holds (calls held with
+ * consumption, results topic unavailable) and shutdown.
  *
  * One pipe (the caller's) wakes the loop: the sender workers write to it
  * when a job is done, librdkafka when the consumer's or producer's queue
@@ -75,7 +78,7 @@ struct pipeline {
 	struct dispatch *dispatch;
 	struct erase *erase;
 	struct offsets *offsets;
-	struct readahead *readahead; /* records read at the bound */
+	struct readahead *readahead; /* records read, not yet jobs */
 
 	size_t alive;         /* jobs between consumption and delivery */
 	struct job *resend;   /* outcomes waiting to be produced again */
@@ -496,11 +499,11 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Consumption stops at the in-flight bound (resumes below 3/4 of it) and
- * while the sender reports a systemic failure. */
+/* Consumption of the whole assignment stops while the sender reports a
+ * systemic failure or the results side is held; the in-flight bound is
+ * kept by consume() and the read-ahead's per-partition holds. */
 static void backpressure(struct pipeline *pl)
 {
-	size_t max = pl->cfg->sender_max_inflight;
 	char reason[192];
 	bool held = sender_paused(pl->sender, reason, sizeof(reason));
 	bool stop = held && sender_consumption_held(pl->sender);
@@ -521,13 +524,11 @@ static void backpressure(struct pipeline *pl)
 		}
 	}
 	held = stop || pl->produce_held;
-	if (!consumer_paused(pl->consumer) && (held || pl->alive >= max)) {
-		log_debug("%zu requests in flight%s: pausing consumption",
-			  pl->alive, held ? ", systemic failure" : "");
+	if (!consumer_paused(pl->consumer) && held) {
+		log_debug("%zu requests in flight, systemic failure: pausing "
+			  "consumption", pl->alive);
 		consumer_pause(pl->consumer, true);
-	} else if (consumer_paused(pl->consumer) && !pl->closing && !held &&
-		   pl->alive < max && pl->alive <= max - max / 4 &&
-		   !readahead_count(pl->readahead)) {
+	} else if (consumer_paused(pl->consumer) && !pl->closing && !held) {
 		log_debug("%zu requests in flight: resuming consumption",
 			  pl->alive);
 		consumer_pause(pl->consumer, false);
@@ -553,45 +554,49 @@ static void message_destroy(void *rkm)
 }
 
 /*
- * Turns records into jobs while fewer than sender.max_inflight are alive:
- * first those read ahead, then new ones.  consumer_poll() is served even at
- * the bound, so that rebalances and the poll interval are kept; a record it
- * returns then waits in the read-ahead (backpressure() pauses consumption
- * and resumes it only once the read-ahead is empty).  So no more than
- * sender.max_inflight jobs are alive, and no more records are held than
- * librdkafka had prefetched, which is sized from the same bound.  Returns 0,
- * or -ENOMEM when a record could not be handled: nothing after it may be
- * committed.
+ * Everything consumer_poll() has goes into the read-ahead (it is served
+ * whatever the number alive, for rebalances and the poll interval); a
+ * partition whose queue fills is held.  Then records become jobs, the
+ * oldest head first, while fewer than sender.max_inflight are alive, and
+ * partitions whose queues are down to half are fetched again.  Returns 0,
+ * or -ENOMEM when a record could not be handled or a partition held or
+ * fetched again: nothing after it may be committed.
  */
 static int consume(struct pipeline *pl)
 {
 	size_t max = pl->cfg->sender_max_inflight;
-	rd_kafka_message_t *rkm;
-	int r;
+	rd_kafka_message_t *rkm = NULL;
+	int32_t p;
+	int r = 0;
 
-	while (!*pl->stop) {
-		rkm = pl->alive < max ? readahead_take(pl->readahead) : NULL;
-		if (!rkm) {
-			rkm = consumer_poll(pl->consumer);
-			if (!rkm)
-				return 0;
-			if (pl->alive >= max ||
-			    readahead_count(pl->readahead)) {
-				r = readahead_put(pl->readahead, rkm,
-						  rkm->partition);
-				if (r < 0) {
-					rd_kafka_message_destroy(rkm);
-					return r;
-				}
-				continue;
-			}
-		}
+	while (!*pl->stop && r >= 0) {
+		rkm = consumer_poll(pl->consumer);
+		if (!rkm)
+			break;
+		r = readahead_put(pl->readahead, rkm, rkm->partition,
+				  consumer_record_time(rkm, util_wall_ms()),
+				  rkm->len + rkm->key_len);
+		if (r < 0)
+			rd_kafka_message_destroy(rkm);
+		if (r <= 0)
+			continue;
+		log_debug("%zu requests in flight, %zu read ahead (%zu bytes): "
+			  "pausing partition %d", pl->alive,
+			  readahead_count(pl->readahead),
+			  readahead_bytes(pl->readahead), (int)rkm->partition);
+		r = consumer_hold(pl->consumer, rkm->partition, true);
+	}
+	while (!*pl->stop && r >= 0 && pl->alive < max) {
+		rkm = readahead_take(pl->readahead);
+		if (!rkm)
+			break;
 		r = handle_record(pl, rkm);
 		rd_kafka_message_destroy(rkm);
-		if (r < 0)
-			return r;
 	}
-	return 0;
+	for (p = readahead_resumable(pl->readahead); p >= 0 && r >= 0;
+	     p = readahead_resumable(pl->readahead))
+		r = consumer_hold(pl->consumer, p, false);
+	return r < 0 ? r : 0;
 }
 
 static void on_assigned(void *opaque,
@@ -609,8 +614,15 @@ static void on_assigned(void *opaque,
 static void on_rebalanced(void *opaque, int assigned, int total)
 {
 	struct pipeline *pl = opaque;
+	unsigned msgs = 1, kb = 1;
 
 	sender_set_share(pl->sender, assigned, total);
+	/* Per partition: librdkafka's own prefetch count, and a share of its
+	 * byte cap (readahead.h says why no less). */
+	consumer_prefetch(pl->cfg->sender_max_inflight,
+			  pl->cfg->requests_max_bytes, &msgs, &kb);
+	readahead_set_limit(pl->readahead, msgs,
+			    readahead_share((size_t)kb * 1024, assigned));
 }
 
 static void on_revoking(void *opaque,
@@ -744,7 +756,7 @@ static int start_parts(struct pipeline *pl, char *errbuf, size_t errlen)
 
 	pl->dispatch = dispatch_new();
 	pl->offsets = offsets_new();
-	pl->readahead = readahead_new(message_destroy);
+	pl->readahead = readahead_new(message_destroy, 1, 1);
 	pl->metrics = metrics_new();
 	if (!pl->dispatch || !pl->offsets || !pl->readahead || !pl->metrics) {
 		util_set_error(errbuf, errlen, "out of memory");
@@ -843,29 +855,19 @@ static int stop_in_order(struct pipeline *pl)
 	return pl->fatal ? -EIO : 0;
 }
 
-static void free_jobs(struct job *j)
-{
-	struct job *n;
-
-	for (; j; j = n) {
-		n = j->next;
-		job_free(j);
-	}
-}
-
 static void cleanup(struct pipeline *pl)
 {
 	readahead_free(pl->readahead); /* its records before their consumer */
 	consumer_free(pl->consumer);
 	if (pl->erase)
-		free_jobs(erase_take_waiting(pl->erase, -1));
+		job_free_list(erase_take_waiting(pl->erase, -1));
 	sender_free(pl->sender);
 	erase_free(pl->erase);
 	producer_free(pl->producer);
 	metrics_free(pl->metrics);
-	free_jobs(pl->resend);
+	job_free_list(pl->resend);
 	if (pl->dispatch)
-		free_jobs(dispatch_take_waiting(pl->dispatch, -1));
+		job_free_list(dispatch_take_waiting(pl->dispatch, -1));
 	dispatch_free(pl->dispatch);
 	offsets_free(pl->offsets);
 	free(pl->part_alive);

@@ -9,9 +9,12 @@ is slow, so the daemon sits at its in-flight bound (sender.max_inflight =
     (consumer.debug = fetch) report queued.min.messages 16 and
     queued.max.messages.kbytes 1024 (16 x requests.max_bytes 64 KiB), not
     its defaults of 100000 and 65536; a value the user sets wins;
-  - no more than 16 requests are ever alive: every "pausing consumption"
-    line and every STATUS= says at most 16 in flight, though librdkafka had
-    prefetched far more;
+  - no more than 16 requests are ever alive: every "pausing partition"
+    line (a partition's read-ahead is full) and every STATUS= says at most
+    16 in flight, though librdkafka had prefetched far more;
+  - what waits in the read-ahead is bounded: every "pausing partition"
+    line says at most 16 records per partition (64 in all) and at most
+    the prefetch byte cap (16 x 64 KiB);
   - the daemon's peak resident memory (VmHWM) stays small.
 
 Every wait has a timeout; nothing sleeps and hopes."""
@@ -33,7 +36,8 @@ DONE = 300          # outcomes to wait for: many pause/resume rounds
 HWM_LIMIT_KB = 48 * 1024
 
 FETCH_RX = re.compile(r"\(([0-9]+)/([0-9]+) msgs, ([0-9]+)/([0-9]+) kb queued")
-PAUSE_RX = re.compile(r"([0-9]+) requests in flight[^:\n]*: pausing consumption")
+PAUSE_RX = re.compile(r"([0-9]+) requests in flight, ([0-9]+) read ahead "
+                      r"\(([0-9]+) bytes\): pausing partition")
 STATUS_RX = re.compile(r"; ([0-9]+) in flight;")
 
 
@@ -92,12 +96,23 @@ with lib.Cluster(topics=["requests:%d" % PARTS, "results:1"]) as cluster, \
     tap.diag("librdkafka's queue at its fetch state changes: up to %d "
              "records" % max(queued or [0]))
 
-    pauses = [int(n) for n in PAUSE_RX.findall(d.log())]
-    tap.ok(pauses, "the bound was reached: consumption paused (%d times)"
+    held = [(int(a), int(r), int(b)) for a, r, b in PAUSE_RX.findall(d.log())]
+    pauses = [a for a, _, _ in held]
+    ahead = [r for _, r, _ in held]
+    ahead_bytes = [b for _, _, b in held]
+    tap.ok(pauses, "the bound was reached: partitions paused (%d times)"
            % len(pauses))
     tap.ok(pauses and max(pauses) <= INFLIGHT,
-           "never more than %d requests alive when consumption pauses "
+           "never more than %d requests alive when a partition pauses "
            "(most: %s)" % (INFLIGHT, max(pauses) if pauses else '-'))
+    tap.ok(ahead and max(ahead) <= PARTS * INFLIGHT,
+           "never more than %d records read ahead (%d per partition) when "
+           "a partition pauses (most: %s)" % (
+               PARTS * INFLIGHT, INFLIGHT, max(ahead) if ahead else '-'))
+    tap.ok(ahead_bytes and max(ahead_bytes) <= INFLIGHT * MAX_BYTES,
+           "never more than %d bytes read ahead (the prefetch byte cap) "
+           "(most: %s)" % (INFLIGHT * MAX_BYTES,
+                           max(ahead_bytes) if ahead_bytes else '-'))
     inflight = [int(m.group(1)) for n in d.notifications()
                 for m in [STATUS_RX.search(n)] if m]
     tap.ok(inflight and max(inflight) <= INFLIGHT,

@@ -14,8 +14,16 @@ a bad region stops the others, end to end.
                UnrecognizedClientException there): those end "failed" within
                retry.max_seconds; the others keep flowing, the pipeline never
                pauses
+  partitions   a backlog of 2400 requests produced round robin over 12
+               partitions led by 3 brokers, two of which answer 200 ms late,
+               drained at an enforced quota (30/s): among the first 720
+               numbers called every partition has its share (within 0.6 and
+               1.5 times the mean; at start-up the partition fetched first
+               may fill the in-flight window, 64, and then waits for the
+               others' ages to catch up), and no request older than the
+               592nd still waits (oldest first across partitions)
 
-FAIRNESS_ONLY=order,region runs only the named scenarios.
+FAIRNESS_ONLY=order,region,partitions runs only the named scenarios.
 """
 
 import bisect
@@ -269,9 +277,91 @@ def scenario_region():
     endpoint.stop()
     cluster.stop()
 
+# ------------------------------------------------------------- partitions
+
+FAIR_PARTS = 12
+FAIR_PER_PART = 200
+FAIR_RATE = 30
+FAIR_WINDOW = 64
+FAIR_SAMPLE = 720        # first numbers called that are looked at
+FAIR_SLOW_MS = 200       # round trip of brokers 2 and 3
+
+
+def scenario_partitions():
+    name = 'partitions'
+    mark = tap.failed
+    total = FAIR_PARTS * FAIR_PER_PART
+    nums = ['+1404%07d' % i for i in range(total)]
+    cluster = lib.Cluster(topics=['requests:%d' % FAIR_PARTS, 'results:1'])
+    # Partitions 0-3 on broker 1, 4-7 on broker 2, 8-11 on broker 3; the
+    # results and the group on broker 1.
+    for p in range(FAIR_PARTS):
+        cluster.command('leader requests %d %d' % (p, 1 + p * 3 // FAIR_PARTS))
+    cluster.command('leader results 0 1')
+    group = 'fairness-partitions'
+    cluster.command('coordinator group %s 1' % group)
+    endpoint = lib.Endpoint()
+    endpoint.set_state({'lists': [{'region': 'us-east-1', 'name': 'backlog',
+                                   'numbers': nums}],
+                        'quota': {'us-east-1': {'rate': FAIR_RATE,
+                                                'burst': 10}}})
+    # Round robin: request i is the i-th oldest, on partition i % 12.
+    part_of = {}
+    records = []
+    for i, n in enumerate(nums):
+        part_of[n] = (i % FAIR_PARTS, i)
+        records.append((n, request('%s-%04d' % (name, i), 'backlog', n),
+                        i % FAIR_PARTS))
+    lib.produce(cluster.bootstrap, 'requests', records)
+    for b in (2, 3):
+        tap.is_(cluster.command('rtt %d %d' % (b, FAIR_SLOW_MS)), 'ok',
+                '%s: broker %d answers %d ms late' % (name, b, FAIR_SLOW_MS))
+    cfg = lib.base_config(cluster, endpoint, group)
+    cfg.update({'log.level': 'info', 'aws.rate_limit': str(FAIR_RATE),
+                'sender.max_inflight': str(FAIR_WINDOW)})
+    daemon = lib.Daemon(cfg)
+    first = {}
+    deadline = time.monotonic() + 60
+    want = FAIR_SAMPLE
+    while time.monotonic() < deadline and len(first) < want:
+        time.sleep(0.5)
+        first = {}
+        for c in endpoint.calls():
+            if c.get('number') in part_of and c['number'] not in first:
+                first[c['number']] = c['seq']
+    tap.ok(len(first) >= want, '%s: %d numbers called within 60 s'
+           % (name, len(first)))
+    by_seq = sorted(first, key=first.get)[:want]
+    sample = by_seq
+    served = [0] * FAIR_PARTS
+    for n in sample:
+        served[part_of[n][0]] += 1
+    mean = float(len(sample)) / FAIR_PARTS
+    called = set(part_of[n][1] for n in by_seq)
+    oldest_waiting = min(i for i in range(total) if i not in called)
+    newest_served = max(called) if called else -1
+    tap.diag('%s: first %d numbers called, per partition %s (mean %.0f; '
+             'min %.2fx, max %.2fx of it); then the oldest request still '
+             'waiting is #%d, the newest served #%d' % (
+                 name, len(by_seq), served, mean, min(served) / mean,
+                 max(served) / mean, oldest_waiting, newest_served))
+    tap.ok(min(served) >= 0.6 * mean and max(served) <= 1.5 * mean,
+           '%s: every partition served within 0.6x and 1.5x the mean '
+           '(%d..%d, mean %.0f)' % (name, min(served), max(served), mean))
+    tap.ok(oldest_waiting >= want - 2 * FAIR_WINDOW,
+           '%s: no request older than #%d still waits (oldest waiting #%d)'
+           % (name, want - 2 * FAIR_WINDOW, oldest_waiting))
+    tap.is_(daemon.stop(30), 0, '%s: SIGTERM, exit 0' % name)
+    if tap.failed != mark:
+        daemon.dump_log(tap, 40, skip=daemon.ROUTINE)
+    endpoint.stop()
+    cluster.stop()
+
 
 if wanted('order'):
     scenario_order()
 if wanted('region'):
     scenario_region()
+if wanted('partitions'):
+    scenario_partitions()
 tap.done()
